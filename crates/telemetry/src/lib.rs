@@ -1,0 +1,1 @@
+//! Alliances KPIs from product telemetry.
