@@ -1,0 +1,277 @@
+//! Input files read line by line: plain, gzip or zstd (detected by content), cut into chunks at
+//! line ends that worker threads parse in parallel; malformed lines are counted and named.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{self, Receiver, SyncSender};
+use std::sync::Mutex;
+
+/// Bytes handed to a worker at a time.
+const CHUNK: usize = 4 << 20;
+/// Malformed lines named in a report; the rest are counted.
+pub const NAMED_BAD_LINES: usize = 20;
+
+/// An input file that could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum InputError {
+    #[error("cannot read {path}: {source}")]
+    Read { path: PathBuf, source: io::Error },
+    #[error("no input files given")]
+    NoFiles,
+}
+
+/// Why a line was skipped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Malformed(pub &'static str);
+
+/// Where a line is: file index (in the order given) and 1-based line number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct LineAt {
+    pub file: u32,
+    pub line: u64,
+}
+
+/// A consumer of lines, one per worker thread; the workers' results are merged at the end.
+pub trait LineSink: Send + Sized {
+    fn line(&mut self, line: &[u8], at: LineAt) -> Result<(), Malformed>;
+    fn merge(&mut self, other: Self);
+}
+
+/// Skipped lines: the first few by position, and how many in all.
+#[derive(Debug, Clone, Default)]
+pub struct BadLines {
+    first: BTreeSet<(LineAt, &'static str)>,
+    pub count: u64,
+    files: Vec<PathBuf>,
+}
+
+impl BadLines {
+    fn record(&mut self, at: LineAt, why: Malformed) {
+        self.count += 1;
+        self.first.insert((at, why.0));
+        if self.first.len() > NAMED_BAD_LINES {
+            self.first.pop_last();
+        }
+    }
+
+    fn merge(&mut self, other: Self) {
+        self.count += other.count;
+        for e in other.first {
+            self.first.insert(e);
+            if self.first.len() > NAMED_BAD_LINES {
+                self.first.pop_last();
+            }
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// The named lines: (file, line number, reason).
+    pub fn named(&self) -> impl Iterator<Item = (&Path, u64, &'static str)> {
+        self.first.iter().map(|(at, why)| {
+            let path = self
+                .files
+                .get(at.file as usize)
+                .map_or(Path::new("?"), PathBuf::as_path);
+            (path, at.line, *why)
+        })
+    }
+}
+
+impl fmt::Display for BadLines {
+    /// `FILE:LINE: malformed line skipped: REASON`, then a count of the rest.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (path, line, why) in self.named() {
+            writeln!(
+                f,
+                "{}:{line}: malformed line skipped: {why}",
+                path.display()
+            )?;
+        }
+        let rest = self.count.saturating_sub(self.first.len() as u64);
+        if rest > 0 {
+            writeln!(f, "... and {rest} more malformed lines skipped")?;
+        }
+        Ok(())
+    }
+}
+
+/// Opens a file, undoing gzip or zstd compression recognised by its first bytes.
+pub fn open(path: &Path) -> Result<Box<dyn Read + Send>, InputError> {
+    let err = |source| InputError::Read {
+        path: path.to_owned(),
+        source,
+    };
+    let file = File::open(path).map_err(err)?;
+    let mut reader = BufReader::with_capacity(1 << 20, file);
+    let head = reader.fill_buf().map_err(err)?;
+    if head.starts_with(&[0x1f, 0x8b]) {
+        Ok(Box::new(flate2::read::MultiGzDecoder::new(reader)))
+    } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+        let decoder = zstd::stream::read::Decoder::with_buffer(reader).map_err(err)?;
+        Ok(Box::new(decoder))
+    } else {
+        Ok(Box::new(reader))
+    }
+}
+
+struct Chunk {
+    file: u32,
+    first_line: u64,
+    data: Vec<u8>,
+}
+
+/// Feeds every line of `files` to sinks made by `make`, one per worker thread, and merges them.
+pub fn read_lines<S: LineSink>(
+    files: &[PathBuf],
+    make: impl Fn() -> S + Sync,
+) -> Result<(S, BadLines), InputError> {
+    if files.is_empty() {
+        return Err(InputError::NoFiles);
+    }
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let (send, recv) = mpsc::sync_channel::<Chunk>(workers * 2);
+    let (give_back, recycled) = mpsc::sync_channel::<Vec<u8>>(workers * 3);
+    let recv = Mutex::new(recv);
+    let mut outcome: Result<(), InputError> = Ok(());
+    let results: Vec<(S, BadLines)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                let recv = &recv;
+                let give_back = give_back.clone();
+                let make = &make;
+                scope.spawn(move || work(recv, &give_back, make()))
+            })
+            .collect();
+        drop(give_back);
+        outcome = feed(files, &send, &recycled);
+        drop(send);
+        handles.into_iter().filter_map(|h| h.join().ok()).collect()
+    });
+    outcome?;
+    let mut merged: Option<(S, BadLines)> = None;
+    for (sink, bad) in results {
+        match merged.as_mut() {
+            None => merged = Some((sink, bad)),
+            Some((s, b)) => {
+                s.merge(sink);
+                b.merge(bad);
+            }
+        }
+    }
+    let (sink, mut bad) = merged.unwrap_or_else(|| (make(), BadLines::default()));
+    bad.files = files.to_vec();
+    Ok((sink, bad))
+}
+
+fn work<S: LineSink>(
+    recv: &Mutex<Receiver<Chunk>>,
+    give_back: &SyncSender<Vec<u8>>,
+    mut sink: S,
+) -> (S, BadLines) {
+    let mut bad = BadLines::default();
+    loop {
+        let next = match recv.lock() {
+            Ok(r) => r.recv(),
+            Err(_) => break,
+        };
+        let Ok(chunk) = next else { break };
+        let mut at = LineAt {
+            file: chunk.file,
+            line: chunk.first_line,
+        };
+        for line in chunk.data.split(|&b| b == b'\n') {
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            if !line.iter().all(u8::is_ascii_whitespace) {
+                if let Err(why) = sink.line(line, at) {
+                    bad.record(at, why);
+                }
+            }
+            at.line += 1;
+        }
+        let _ = give_back.try_send(chunk.data);
+    }
+    (sink, bad)
+}
+
+fn feed(
+    files: &[PathBuf],
+    send: &SyncSender<Chunk>,
+    recycled: &Receiver<Vec<u8>>,
+) -> Result<(), InputError> {
+    for (index, path) in files.iter().enumerate() {
+        let mut reader = open(path)?;
+        let mut line = 1u64;
+        let mut carry: Vec<u8> = Vec::new();
+        loop {
+            let mut buf = recycled
+                .try_recv()
+                .unwrap_or_else(|_| Vec::with_capacity(CHUNK));
+            buf.clear();
+            buf.extend_from_slice(&carry);
+            carry.clear();
+            let eof = fill(&mut *reader, &mut buf, path)?;
+            if !eof {
+                // Cut after the last line end; a line longer than a chunk grows the chunk.
+                while !buf.contains(&b'\n') {
+                    if fill(&mut *reader, &mut buf, path)? {
+                        break;
+                    }
+                }
+                if let Some(cut) = memchr::memrchr(b'\n', &buf) {
+                    carry.extend_from_slice(&buf[cut + 1..]);
+                    buf.truncate(cut + 1);
+                }
+            }
+            let lines = memchr::memchr_iter(b'\n', &buf).count() as u64;
+            let done = eof && carry.is_empty();
+            if !buf.is_empty() {
+                let chunk = Chunk {
+                    file: index as u32,
+                    first_line: line,
+                    data: buf,
+                };
+                if send.send(chunk).is_err() {
+                    return Ok(());
+                }
+            }
+            line += lines;
+            if done {
+                break;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Reads until `buf` holds another chunk's worth; returns whether the input ended.
+fn fill(reader: &mut dyn Read, buf: &mut Vec<u8>, path: &Path) -> Result<bool, InputError> {
+    let target = buf.len() + CHUNK;
+    if buf.capacity() < target {
+        buf.reserve(target - buf.len());
+    }
+    while buf.len() < target {
+        let start = buf.len();
+        buf.resize(target, 0);
+        match reader.read(&mut buf[start..]) {
+            Ok(0) => {
+                buf.truncate(start);
+                return Ok(true);
+            }
+            Ok(n) => buf.truncate(start + n),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => buf.truncate(start),
+            Err(source) => {
+                return Err(InputError::Read {
+                    path: path.to_owned(),
+                    source,
+                })
+            }
+        }
+    }
+    Ok(false)
+}

@@ -1,0 +1,260 @@
+//! Pings → monthly KPIs: the last ping of each installation (uuid, hostname) in each UTC month
+//! decides its platform, type, version and SMAU; rows sum them per platform and month.
+
+use std::collections::{BTreeMap, HashMap};
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+use crate::address::parse_address;
+use crate::classify::{Classifier, Signals};
+use crate::input::{read_lines, BadLines, InputError, LineAt, LineSink, Malformed};
+use crate::json_scan::decode_string;
+use crate::month::{Instant, Month};
+use crate::ping::{Ping, PingSchema};
+use crate::ranges::TOTAL;
+use crate::report::{Cell, Table};
+use crate::stages::StageMap;
+
+/// The installation type of development checkouts, left out of KPIs by default.
+pub const DEVELOPMENT_KIT: &str = "gitlab-development-kit";
+
+/// How to compute the ping KPIs.
+#[derive(Debug, Clone, Default)]
+pub struct PingOptions {
+    pub stages: StageMap,
+    /// Split rows by `installation_type`.
+    pub by_installation_type: bool,
+    /// Count `gitlab-development-kit` installations too.
+    pub include_development: bool,
+}
+
+/// An installation's last ping of a month: what decides its attributes for that month.
+#[derive(Debug, Clone)]
+pub struct MonthlyInstallation {
+    pub month: Month,
+    pub uuid: String,
+    pub hostname: String,
+    pub received_at: Instant,
+    order: LineAt,
+    pub source_ip: Option<IpAddr>,
+    pub installation_type: Option<String>,
+    pub version: Option<String>,
+    pub database_flavor: Option<String>,
+    /// Per stage, the SMAU of the installation (unknown counts as 0).
+    pub stages: Vec<u64>,
+}
+
+/// Last pings per installation and month; memory grows with installations, not pings.
+struct LastPings<'s> {
+    schema: &'s PingSchema,
+    by_key: HashMap<Box<[u8]>, MonthlyInstallation>,
+    key: Vec<u8>,
+}
+
+fn text(raw: Option<&[u8]>) -> Option<String> {
+    raw.and_then(decode_string)
+}
+
+impl LineSink for LastPings<'_> {
+    fn line(&mut self, line: &[u8], at: LineAt) -> Result<(), Malformed> {
+        let mut ping = Ping::default();
+        ping.scan(line, self.schema).map_err(Malformed)?;
+        let month = ping.received_at.month();
+        let uuid = ping.uuid.unwrap_or_default();
+        let hostname = ping.hostname.unwrap_or_default();
+        self.key.clear();
+        self.key.extend_from_slice(&month.year.to_le_bytes());
+        self.key.push(month.month);
+        self.key.extend_from_slice(uuid);
+        // A byte that cannot occur in JSON text separates the two parts of the key.
+        self.key.push(0xff);
+        self.key.extend_from_slice(hostname);
+
+        let newer =
+            |old: &MonthlyInstallation| (ping.received_at, at) > (old.received_at, old.order);
+        let existing = self.by_key.get(self.key.as_slice());
+        if existing.is_some_and(|old| !newer(old)) {
+            return Ok(());
+        }
+        let source_ip = match ping.source_ip {
+            None => None,
+            Some(raw) => {
+                let s = std::str::from_utf8(raw).map_err(|_| Malformed("source_ip is not text"))?;
+                Some(parse_address(s).map_err(|_| Malformed("source_ip is not an IP address"))?)
+            }
+        };
+        let record = MonthlyInstallation {
+            month,
+            uuid: text(Some(uuid)).ok_or(Malformed("uuid is not valid text"))?,
+            hostname: text(Some(hostname)).unwrap_or_default(),
+            received_at: ping.received_at,
+            order: at,
+            source_ip,
+            installation_type: text(ping.installation_type),
+            version: text(ping.version),
+            database_flavor: text(ping.database_flavor),
+            stages: ping.stages.iter().map(|v| v.unwrap_or(0)).collect(),
+        };
+        match self.by_key.get_mut(self.key.as_slice()) {
+            Some(slot) => *slot = record,
+            None => {
+                self.by_key.insert(self.key.as_slice().into(), record);
+            }
+        }
+        Ok(())
+    }
+
+    fn merge(&mut self, other: Self) {
+        for (k, v) in other.by_key {
+            match self.by_key.get_mut(&k) {
+                Some(old) if (old.received_at, old.order) >= (v.received_at, v.order) => {}
+                Some(old) => *old = v,
+                None => {
+                    self.by_key.insert(k, v);
+                }
+            }
+        }
+    }
+}
+
+/// Reads ping files and returns each installation's last ping per month, sorted by month, uuid
+/// and hostname.
+pub fn monthly_installations(
+    files: &[PathBuf],
+    stages: &StageMap,
+) -> Result<(Vec<MonthlyInstallation>, BadLines), InputError> {
+    let schema = PingSchema::new(stages);
+    let (sink, bad) = read_lines(files, || LastPings {
+        schema: &schema,
+        by_key: HashMap::new(),
+        key: Vec::new(),
+    })?;
+    let mut all: Vec<MonthlyInstallation> = sink.by_key.into_values().collect();
+    all.sort_by(|a, b| (a.month, &a.uuid, &a.hostname).cmp(&(b.month, &b.uuid, &b.hostname)));
+    Ok((all, bad))
+}
+
+/// One row of the ping KPIs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PingRow {
+    pub month: Month,
+    pub platform: String,
+    /// Present when rows are split by installation type (`-` when the ping had none).
+    pub installation_type: Option<String>,
+    pub active_installations: u64,
+    /// Per stage in mapping order.
+    pub smau: Vec<u64>,
+}
+
+impl PingRow {
+    pub fn smau_total(&self) -> u64 {
+        self.smau.iter().sum()
+    }
+}
+
+/// Active installations and SMAU per platform and month.
+#[derive(Debug, Clone)]
+pub struct PingReport {
+    pub stages: Vec<String>,
+    pub by_installation_type: bool,
+    pub rows: Vec<PingRow>,
+}
+
+/// Computes the ping KPIs of `files`.
+pub fn ping_report(
+    files: &[PathBuf],
+    classifier: &Classifier,
+    options: &PingOptions,
+) -> Result<(PingReport, BadLines), InputError> {
+    let (installations, bad) = monthly_installations(files, &options.stages)?;
+    Ok((summarise(&installations, classifier, options), bad))
+}
+
+/// Sums monthly installations into report rows.
+pub fn summarise(
+    installations: &[MonthlyInstallation],
+    classifier: &Classifier,
+    options: &PingOptions,
+) -> PingReport {
+    let n = options.stages.stages.len();
+    let mut sums: BTreeMap<(Month, String, Option<String>), (u64, Vec<u64>)> = BTreeMap::new();
+    for inst in installations {
+        let itype = inst.installation_type.as_deref();
+        if !options.include_development && itype == Some(DEVELOPMENT_KIT) {
+            continue;
+        }
+        let platform = classifier
+            .classify(&Signals {
+                ip: inst.source_ip,
+                hostname: Some(inst.hostname.as_str()),
+                database_flavor: inst.database_flavor.as_deref(),
+                installation_type: itype,
+            })
+            .platform;
+        let split = options
+            .by_installation_type
+            .then(|| itype.unwrap_or("-").to_owned());
+        for name in [platform, TOTAL] {
+            let e = sums
+                .entry((inst.month, name.to_owned(), split.clone()))
+                .or_insert_with(|| (0, vec![0; n]));
+            e.0 += 1;
+            for (sum, v) in e.1.iter_mut().zip(&inst.stages) {
+                *sum += v;
+            }
+        }
+    }
+    PingReport {
+        stages: options
+            .stages
+            .stages
+            .iter()
+            .map(|s| s.name.clone())
+            .collect(),
+        by_installation_type: options.by_installation_type,
+        rows: sums
+            .into_iter()
+            .map(
+                |((month, platform, installation_type), (active, smau))| PingRow {
+                    month,
+                    platform,
+                    installation_type,
+                    active_installations: active,
+                    smau,
+                },
+            )
+            .collect(),
+    }
+}
+
+impl PingReport {
+    /// The report as a table: `month, platform, [installation_type,] active_installations,
+    /// smau_total, smau_<stage>…`.
+    pub fn table(&self) -> Table {
+        let mut headers = vec!["month".to_owned(), "platform".to_owned()];
+        if self.by_installation_type {
+            headers.push("installation_type".to_owned());
+        }
+        headers.push("active_installations".to_owned());
+        headers.push("smau_total".to_owned());
+        headers.extend(self.stages.iter().map(|s| format!("smau_{s}")));
+        let rows = self
+            .rows
+            .iter()
+            .map(|r| {
+                let mut row = vec![
+                    Cell::Text(r.month.to_string()),
+                    Cell::Text(r.platform.clone()),
+                ];
+                if let Some(t) = &r.installation_type {
+                    row.push(Cell::Text(t.clone()));
+                }
+                row.push(Cell::Count(r.active_installations));
+                row.push(Cell::Count(r.smau_total()));
+                row.extend(r.smau.iter().map(|&v| Cell::Count(v)));
+                row
+            })
+            .collect();
+        Table { headers, rows }
+    }
+}
