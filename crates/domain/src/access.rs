@@ -1,0 +1,153 @@
+//! Who may do what: the single authorization policy every request goes through.
+//!
+//! Vendor staff act on every organization as their role allows; partner and customer users act
+//! only within their own organization. Another organization's data is reported as not found, so
+//! its existence does not leak.
+
+use crate::organization::Role;
+
+/// The authenticated person behind a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub user_id: i64,
+    pub role: Role,
+    pub org_id: i64,
+}
+
+/// Which organizations' data a query may return.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Every organization (vendor staff).
+    All,
+    /// Only this organization.
+    Org(i64),
+}
+
+impl Scope {
+    /// Whether data of `org_id` lies within the scope.
+    pub fn admits(self, org_id: i64) -> bool {
+        match self {
+            Scope::All => true,
+            Scope::Org(own) => own == org_id,
+        }
+    }
+}
+
+/// Something an actor wants to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    ListPartners,
+    ReadPartner,
+    CreatePartner,
+    UpdatePartner,
+    DeletePartner,
+    ImportPartners,
+    ExportPartners,
+    /// Documents with the `internal` audience.
+    ReadInternalDocuments,
+    ManageDocuments,
+    ReadOrganizations,
+    ManageOrganizations,
+    ManageUsers,
+    ManageOwnTokens,
+    /// The history of one entity.
+    ReadEntityAudit,
+    /// The whole audit log.
+    ReadFullAudit,
+    ReadDeliveryModels,
+    EditDeliveryModels,
+}
+
+/// Why an action was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Denied {
+    /// The role may never do this.
+    #[error("your role is not allowed to do this")]
+    Forbidden,
+    /// The target lies outside the actor's organization: reported as absent.
+    #[error("not found")]
+    NotFound,
+}
+
+impl Actor {
+    /// The organizations this actor may see.
+    pub fn scope(&self) -> Scope {
+        if self.role.is_staff() {
+            Scope::All
+        } else {
+            Scope::Org(self.org_id)
+        }
+    }
+
+    /// Whether the role may ever perform `action`, whatever the target.
+    pub fn may(&self, action: Action) -> bool {
+        use Action::*;
+        use Role::*;
+        match action {
+            ListPartners | ReadPartner => matches!(self.role, Admin | Alliances | Support | Finance | Partner),
+            CreatePartner | UpdatePartner | DeletePartner | ImportPartners | ManageDocuments => {
+                matches!(self.role, Admin | Alliances)
+            }
+            ExportPartners | ReadInternalDocuments | ReadEntityAudit | ManageOrganizations => self.role.is_staff(),
+            ReadOrganizations | ManageOwnTokens | ReadDeliveryModels => true,
+            ManageUsers | ReadFullAudit | EditDeliveryModels => self.role == Admin,
+        }
+    }
+
+    /// The one check: may this actor perform `action` on data of `target_org` (None when the
+    /// action has no single organization, such as listing)?
+    pub fn authorize(&self, action: Action, target_org: Option<i64>) -> Result<(), Denied> {
+        if let Some(org) = target_org {
+            if !self.scope().admits(org) {
+                return Err(Denied::NotFound);
+            }
+        }
+        if self.may(action) {
+            Ok(())
+        } else {
+            Err(Denied::Forbidden)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn actor(role: Role, org_id: i64) -> Actor {
+        Actor { user_id: 1, role, org_id }
+    }
+
+    #[test]
+    fn a_partner_user_sees_only_its_own_organization() {
+        let p = actor(Role::Partner, 7);
+        assert_eq!(p.scope(), Scope::Org(7));
+        assert_eq!(p.authorize(Action::ReadPartner, Some(7)), Ok(()));
+        assert_eq!(p.authorize(Action::ReadPartner, Some(8)), Err(Denied::NotFound));
+        assert_eq!(p.authorize(Action::UpdatePartner, Some(7)), Err(Denied::Forbidden));
+        assert_eq!(p.authorize(Action::UpdatePartner, Some(8)), Err(Denied::NotFound));
+        assert_eq!(p.authorize(Action::ReadFullAudit, None), Err(Denied::Forbidden));
+        assert_eq!(p.authorize(Action::ReadInternalDocuments, Some(7)), Err(Denied::Forbidden));
+    }
+
+    #[test]
+    fn staff_act_on_every_organization_as_their_role_allows() {
+        let a = actor(Role::Alliances, 1);
+        assert_eq!(a.authorize(Action::UpdatePartner, Some(99)), Ok(()));
+        assert_eq!(a.authorize(Action::ManageUsers, None), Err(Denied::Forbidden));
+        let s = actor(Role::Support, 1);
+        assert_eq!(s.authorize(Action::ReadPartner, Some(99)), Ok(()));
+        assert_eq!(s.authorize(Action::DeletePartner, Some(99)), Err(Denied::Forbidden));
+        let admin = actor(Role::Admin, 1);
+        assert!(admin.may(Action::ReadFullAudit) && admin.may(Action::EditDeliveryModels));
+    }
+
+    #[test]
+    fn customers_never_read_the_partner_registry() {
+        let c = actor(Role::Customer, 5);
+        assert_eq!(c.authorize(Action::ListPartners, None), Err(Denied::Forbidden));
+        assert_eq!(c.authorize(Action::ReadPartner, Some(5)), Err(Denied::Forbidden));
+        assert_eq!(c.authorize(Action::ReadOrganizations, Some(5)), Ok(()));
+        assert_eq!(c.authorize(Action::ReadOrganizations, Some(6)), Err(Denied::NotFound));
+    }
+}

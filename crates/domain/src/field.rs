@@ -1,0 +1,132 @@
+//! Field-level validation errors: which field of an input is wrong and why.
+//!
+//! Every parse at the edge reports through these, so a client is always told the field.
+
+use std::fmt;
+
+/// One field of an input that could not be accepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    /// The field's name as the client spelt it (`category`, `contacts[1].email`, `row 3: name`).
+    pub field: String,
+    /// A stable machine code: `required`, `invalid`, `too_long`, `unknown_code`, `out_of_range`, `conflict`.
+    pub code: &'static str,
+    /// A sentence a person can act on.
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, code: &'static str, message: impl Into<String>) -> Self {
+        Self { field: field.into(), code, message: message.into() }
+    }
+
+    pub fn required(field: impl Into<String>) -> Self {
+        let field = field.into();
+        let message = format!("{field} is required");
+        Self::new(field, "required", message)
+    }
+
+    pub fn too_long(field: impl Into<String>, max: usize) -> Self {
+        let field = field.into();
+        let message = format!("{field} must be at most {max} characters");
+        Self::new(field, "too_long", message)
+    }
+
+    pub fn unknown_code(field: impl Into<String>, got: &str, allowed: &[&str]) -> Self {
+        let field = field.into();
+        let message = format!("{field}: unknown value {got:?}; expected one of {}", allowed.join(", "));
+        Self::new(field, "unknown_code", message)
+    }
+
+    /// The same error, reported under a prefixed field name (`contacts[2].` + `email`).
+    pub fn within(mut self, prefix: &str) -> Self {
+        self.field = format!("{prefix}{}", self.field);
+        self
+    }
+}
+
+impl fmt::Display for FieldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for FieldError {}
+
+/// All the field errors of one input, in the order the fields were checked.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FieldErrors(pub Vec<FieldError>);
+
+impl FieldErrors {
+    pub fn push(&mut self, err: FieldError) {
+        self.0.push(err);
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The first error, which an API reports as *the* field.
+    pub fn first(&self) -> Option<&FieldError> {
+        self.0.first()
+    }
+
+    /// Keeps the value when it parsed, records the error otherwise.
+    pub fn take<T>(&mut self, result: Result<T, FieldError>) -> Option<T> {
+        match result {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.0.push(e);
+                None
+            }
+        }
+    }
+
+    /// `Ok(value)` when nothing was recorded.
+    pub fn into_result<T>(self, value: impl FnOnce() -> T) -> Result<T, FieldErrors> {
+        if self.0.is_empty() {
+            Ok(value())
+        } else {
+            Err(self)
+        }
+    }
+}
+
+impl From<FieldError> for FieldErrors {
+    fn from(e: FieldError) -> Self {
+        Self(vec![e])
+    }
+}
+
+impl fmt::Display for FieldErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let messages: Vec<&str> = self.0.iter().map(|e| e.message.as_str()).collect();
+        f.write_str(&messages.join("; "))
+    }
+}
+
+impl std::error::Error for FieldErrors {}
+
+/// Trims `raw` and checks it is present and within `max` characters.
+pub fn text(field: &str, raw: &str, max: usize) -> Result<String, FieldError> {
+    let value = raw.trim();
+    if value.is_empty() {
+        return Err(FieldError::required(field));
+    }
+    optional_text(field, value, max).map(|v| v.unwrap_or_default())
+}
+
+/// Like [`text`] but an empty value is `None`.
+pub fn optional_text(field: &str, raw: &str, max: usize) -> Result<Option<String>, FieldError> {
+    let value = raw.trim();
+    if value.is_empty() {
+        return Ok(None);
+    }
+    if value.chars().count() > max {
+        return Err(FieldError::too_long(field, max));
+    }
+    if value.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
+        return Err(FieldError::new(field, "invalid", format!("{field} contains control characters")));
+    }
+    Ok(Some(value.to_string()))
+}

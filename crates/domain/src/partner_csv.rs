@@ -1,0 +1,170 @@
+//! The partner CSV layout: which columns an export writes and an import reads.
+//!
+//! Reading the CSV syntax is the caller's job; this module turns one record into a
+//! [`PartnerInput`] and names the line and column of anything wrong.
+
+use crate::field::FieldError;
+use crate::partner::{PartnerDraft, PartnerInput};
+
+/// Columns an import understands. Derived columns of an export (monetization, priority, ...)
+/// are accepted and ignored, so an export imports back unchanged.
+pub const IMPORT_COLUMNS: &[&str] = &[
+    "name",
+    "domains",
+    "family",
+    "category",
+    "integration_direction",
+    "track",
+    "status",
+    "partner_manager_email",
+    "website",
+    "description",
+];
+
+/// Columns an export writes, in order.
+pub const EXPORT_COLUMNS: &[&str] = &[
+    "id",
+    "name",
+    "domains",
+    "family",
+    "category",
+    "integration_direction",
+    "core_outbound",
+    "track",
+    "status",
+    "monetization",
+    "priority",
+    "partner_manager_email",
+    "website",
+    "description",
+    "score_percent",
+];
+
+/// Most rows one import may carry.
+pub const MAX_IMPORT_ROWS: usize = 10_000;
+
+/// A validated import row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportRow {
+    /// The line of the file it came from (the header is line 1).
+    pub line: usize,
+    pub draft: PartnerDraft,
+    /// The partner manager to look up, by email.
+    pub partner_manager_email: Option<String>,
+}
+
+/// Checks a header: every column known, `name` and `category` present, none twice.
+pub fn check_header(header: &[String]) -> Result<(), FieldError> {
+    let derived = ["id", "core_outbound", "monetization", "priority", "score_percent"];
+    for (i, col) in header.iter().enumerate() {
+        let col = col.trim();
+        if !IMPORT_COLUMNS.contains(&col) && !derived.contains(&col) {
+            return Err(FieldError::unknown_code(format!("line 1: column {}", i + 1), col, IMPORT_COLUMNS));
+        }
+        if header[..i].iter().any(|c| c.trim() == col) {
+            return Err(FieldError::new(format!("line 1: {col}"), "conflict", format!("line 1: column {col} appears twice")));
+        }
+    }
+    for required in ["name", "category"] {
+        if !header.iter().any(|c| c.trim() == required) {
+            return Err(FieldError::new("line 1", "required", format!("line 1: the header lacks the {required} column")));
+        }
+    }
+    Ok(())
+}
+
+/// Parses one record at `line` under `header` (already checked).
+pub fn parse_row(line: usize, header: &[String], record: &[String]) -> Result<ImportRow, FieldError> {
+    let at = |field: &str| format!("line {line}: {field}");
+    if record.len() != header.len() {
+        return Err(FieldError::new(
+            format!("line {line}"),
+            "invalid",
+            format!("line {line}: {} fields where the header has {}", record.len(), header.len()),
+        ));
+    }
+    let get = |col: &str| -> Option<String> {
+        header.iter().position(|h| h.trim() == col).map(|i| record[i].trim().to_string()).filter(|v| !v.is_empty())
+    };
+    let input = PartnerInput {
+        name: get("name"),
+        domains: get("domains").map(|d| d.split([';', ' ']).filter(|s| !s.is_empty()).map(String::from).collect()),
+        family: get("family"),
+        category: get("category"),
+        integration_direction: get("integration_direction"),
+        track: get("track"),
+        status: get("status"),
+        partner_manager_id: None,
+        website: get("website"),
+        description: get("description"),
+        contacts: None,
+        scorecard: None,
+    };
+    let draft = PartnerDraft::parse(&input).map_err(|errs| {
+        let first = errs.0.into_iter().next().unwrap_or_else(|| FieldError::required("name"));
+        FieldError { field: at(&first.field), code: first.code, message: format!("line {line}: {}", first.message) }
+    })?;
+    Ok(ImportRow { line, draft, partner_manager_email: get("partner_manager_email") })
+}
+
+/// The values of an export row, in [`EXPORT_COLUMNS`] order.
+pub fn export_row(id: i64, draft: &PartnerDraft, manager_email: Option<&str>, score_percent: f64) -> Vec<String> {
+    vec![
+        id.to_string(),
+        draft.name.as_str().to_string(),
+        draft.domains.iter().map(|d| d.as_str()).collect::<Vec<_>>().join(";"),
+        draft.family().code().to_string(),
+        draft.classification.category.code().to_string(),
+        draft.classification.direction.map(|d| d.code().to_string()).unwrap_or_default(),
+        draft.core_outbound().to_string(),
+        draft.track.code().to_string(),
+        draft.status.code().to_string(),
+        draft.monetization().code().to_string(),
+        draft.priority().to_string(),
+        manager_email.unwrap_or_default().to_string(),
+        draft.website.clone().unwrap_or_default(),
+        draft.description.clone().unwrap_or_default(),
+        format!("{score_percent:.1}"),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strings(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| (*s).to_string()).collect()
+    }
+
+    #[test]
+    fn a_good_row_parses_and_an_export_imports_back() {
+        let header = strings(&["name", "domains", "category", "track"]);
+        check_header(&header).unwrap();
+        let row = parse_row(2, &header, &strings(&["Rackspace", "rackspace.com", "msp", "select"])).unwrap();
+        assert_eq!(row.draft.name.as_str(), "Rackspace");
+
+        let export_header = strings(EXPORT_COLUMNS);
+        check_header(&export_header).unwrap();
+        let values = export_row(4, &row.draft, Some("mgr@gitlab.com"), 0.0);
+        let again = parse_row(2, &export_header, &values).unwrap();
+        assert_eq!(again.draft, row.draft);
+        assert_eq!(again.partner_manager_email.as_deref(), Some("mgr@gitlab.com"));
+    }
+
+    #[test]
+    fn a_bad_row_names_its_line_and_field() {
+        let header = strings(&["name", "category"]);
+        let err = parse_row(7, &header, &strings(&["Acme", "platform_moon"])).unwrap_err();
+        assert_eq!(err.field, "line 7: category");
+        assert!(err.message.starts_with("line 7: "));
+        let err = parse_row(3, &header, &strings(&["Acme"])).unwrap_err();
+        assert_eq!(err.field, "line 3");
+    }
+
+    #[test]
+    fn a_bad_header_is_refused() {
+        assert!(check_header(&strings(&["name", "colour", "category"])).unwrap_err().field.contains("column 2"));
+        assert!(check_header(&strings(&["name"])).is_err());
+        assert!(check_header(&strings(&["name", "category", "name"])).is_err());
+    }
+}
