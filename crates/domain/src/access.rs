@@ -84,11 +84,15 @@ impl Actor {
         use Action::*;
         use Role::*;
         match action {
-            ListPartners | ReadPartner => matches!(self.role, Admin | Alliances | Support | Finance | Partner),
+            ListPartners | ReadPartner => {
+                matches!(self.role, Admin | Alliances | Support | Finance | Partner)
+            }
             CreatePartner | UpdatePartner | DeletePartner | ImportPartners | ManageDocuments => {
                 matches!(self.role, Admin | Alliances)
             }
-            ExportPartners | ReadInternalDocuments | ReadEntityAudit | ManageOrganizations => self.role.is_staff(),
+            ExportPartners | ReadInternalDocuments | ReadEntityAudit | ManageOrganizations => {
+                self.role.is_staff()
+            }
             ReadOrganizations | ManageOwnTokens | ReadDeliveryModels => true,
             ManageUsers | ReadFullAudit | EditDeliveryModels => self.role == Admin,
         }
@@ -115,7 +119,11 @@ mod tests {
     use super::*;
 
     fn actor(role: Role, org_id: i64) -> Actor {
-        Actor { user_id: 1, role, org_id }
+        Actor {
+            user_id: 1,
+            role,
+            org_id,
+        }
     }
 
     #[test]
@@ -123,21 +131,42 @@ mod tests {
         let p = actor(Role::Partner, 7);
         assert_eq!(p.scope(), Scope::Org(7));
         assert_eq!(p.authorize(Action::ReadPartner, Some(7)), Ok(()));
-        assert_eq!(p.authorize(Action::ReadPartner, Some(8)), Err(Denied::NotFound));
-        assert_eq!(p.authorize(Action::UpdatePartner, Some(7)), Err(Denied::Forbidden));
-        assert_eq!(p.authorize(Action::UpdatePartner, Some(8)), Err(Denied::NotFound));
-        assert_eq!(p.authorize(Action::ReadFullAudit, None), Err(Denied::Forbidden));
-        assert_eq!(p.authorize(Action::ReadInternalDocuments, Some(7)), Err(Denied::Forbidden));
+        assert_eq!(
+            p.authorize(Action::ReadPartner, Some(8)),
+            Err(Denied::NotFound)
+        );
+        assert_eq!(
+            p.authorize(Action::UpdatePartner, Some(7)),
+            Err(Denied::Forbidden)
+        );
+        assert_eq!(
+            p.authorize(Action::UpdatePartner, Some(8)),
+            Err(Denied::NotFound)
+        );
+        assert_eq!(
+            p.authorize(Action::ReadFullAudit, None),
+            Err(Denied::Forbidden)
+        );
+        assert_eq!(
+            p.authorize(Action::ReadInternalDocuments, Some(7)),
+            Err(Denied::Forbidden)
+        );
     }
 
     #[test]
     fn staff_act_on_every_organization_as_their_role_allows() {
         let a = actor(Role::Alliances, 1);
         assert_eq!(a.authorize(Action::UpdatePartner, Some(99)), Ok(()));
-        assert_eq!(a.authorize(Action::ManageUsers, None), Err(Denied::Forbidden));
+        assert_eq!(
+            a.authorize(Action::ManageUsers, None),
+            Err(Denied::Forbidden)
+        );
         let s = actor(Role::Support, 1);
         assert_eq!(s.authorize(Action::ReadPartner, Some(99)), Ok(()));
-        assert_eq!(s.authorize(Action::DeletePartner, Some(99)), Err(Denied::Forbidden));
+        assert_eq!(
+            s.authorize(Action::DeletePartner, Some(99)),
+            Err(Denied::Forbidden)
+        );
         let admin = actor(Role::Admin, 1);
         assert!(admin.may(Action::ReadFullAudit) && admin.may(Action::EditDeliveryModels));
     }
@@ -145,9 +174,18 @@ mod tests {
     #[test]
     fn customers_never_read_the_partner_registry() {
         let c = actor(Role::Customer, 5);
-        assert_eq!(c.authorize(Action::ListPartners, None), Err(Denied::Forbidden));
-        assert_eq!(c.authorize(Action::ReadPartner, Some(5)), Err(Denied::Forbidden));
+        assert_eq!(
+            c.authorize(Action::ListPartners, None),
+            Err(Denied::Forbidden)
+        );
+        assert_eq!(
+            c.authorize(Action::ReadPartner, Some(5)),
+            Err(Denied::Forbidden)
+        );
         assert_eq!(c.authorize(Action::ReadOrganizations, Some(5)), Ok(()));
-        assert_eq!(c.authorize(Action::ReadOrganizations, Some(6)), Err(Denied::NotFound));
+        assert_eq!(
+            c.authorize(Action::ReadOrganizations, Some(6)),
+            Err(Denied::NotFound)
+        );
     }
 }

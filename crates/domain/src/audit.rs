@@ -91,7 +91,10 @@ pub struct ChainVerifier {
 
 impl Default for ChainVerifier {
     fn default() -> Self {
-        Self { expected_prev: GENESIS.to_string(), checked: 0 }
+        Self {
+            expected_prev: GENESIS.to_string(),
+            checked: 0,
+        }
     }
 }
 
@@ -144,7 +147,12 @@ mod tests {
             .map(|i| {
                 let e = entry(&format!("partner.update.{i}"));
                 let hash = e.chain_hash(&prev);
-                let row = ChainRow { id: i as i64 + 1, prev_hash: prev.clone(), hash: hash.clone(), entry: e };
+                let row = ChainRow {
+                    id: i as i64 + 1,
+                    prev_hash: prev.clone(),
+                    hash: hash.clone(),
+                    entry: e,
+                };
                 prev = hash;
                 row
             })

@@ -40,7 +40,11 @@ impl DeliveryModel {
         }
         let mut out = Vec::with_capacity(ATTRIBUTES.len());
         for (code, _) in ATTRIBUTES {
-            let raw = values.iter().find(|(c, _)| c == code).map(|(_, v)| v.as_str()).unwrap_or("");
+            let raw = values
+                .iter()
+                .find(|(c, _)| c == code)
+                .map(|(_, v)| v.as_str())
+                .unwrap_or("");
             if let Some(v) = errs.take(field::text(code, raw, MAX_CELL)) {
                 out.push(v);
             }
@@ -61,11 +65,76 @@ impl DeliveryModel {
 /// The table as the handbook publishes it.
 pub fn handbook_delivery_models() -> Vec<DeliveryModel> {
     let columns: [(&str, [&str; 9]); 5] = [
-        ("Self-Managed", ["Active", "Single", "Omnibus/Helm", "Self", "Vendor/Partner", "no", "SI's/VAR's", "Hybrid/Multi-Cloud", "user/yr"]),
-        ("Vendor Hosted", ["Deprecated", "Single", "Omnibus/Helm", "Partner", "Partner", "yes", "MSP's", "Partner", "user/yr"]),
-        ("Marketplace", ["Soon", "Single", "Omnibus/Helm", "Self", "GCP, AWS, DO, etc", "yes", "Clouds", "Self-service", "user/month or hour"]),
-        ("GLaaS", ["Future", "Single", "Helm", "Cloud", "Cloud", "yes", "Clouds", "Self-service", "user/yr"]),
-        ("TS", ["Active", "Multi", "Moving to Helm", "Vendor", "Vendor", "yes", "Vendor/Partner", "Self-service", "user/yr"]),
+        (
+            "Self-Managed",
+            [
+                "Active",
+                "Single",
+                "Omnibus/Helm",
+                "Self",
+                "Vendor/Partner",
+                "no",
+                "SI's/VAR's",
+                "Hybrid/Multi-Cloud",
+                "user/yr",
+            ],
+        ),
+        (
+            "Vendor Hosted",
+            [
+                "Deprecated",
+                "Single",
+                "Omnibus/Helm",
+                "Partner",
+                "Partner",
+                "yes",
+                "MSP's",
+                "Partner",
+                "user/yr",
+            ],
+        ),
+        (
+            "Marketplace",
+            [
+                "Soon",
+                "Single",
+                "Omnibus/Helm",
+                "Self",
+                "GCP, AWS, DO, etc",
+                "yes",
+                "Clouds",
+                "Self-service",
+                "user/month or hour",
+            ],
+        ),
+        (
+            "GLaaS",
+            [
+                "Future",
+                "Single",
+                "Helm",
+                "Cloud",
+                "Cloud",
+                "yes",
+                "Clouds",
+                "Self-service",
+                "user/yr",
+            ],
+        ),
+        (
+            "TS",
+            [
+                "Active",
+                "Multi",
+                "Moving to Helm",
+                "Vendor",
+                "Vendor",
+                "yes",
+                "Vendor/Partner",
+                "Self-service",
+                "user/yr",
+            ],
+        ),
     ];
     columns
         .iter()
@@ -82,7 +151,11 @@ pub fn handbook_delivery_models_for(vendor: &str) -> Vec<DeliveryModel> {
         .into_iter()
         .map(|m| DeliveryModel {
             name: m.name.replace("Vendor", vendor),
-            values: m.values.into_iter().map(|v| v.replace("Vendor", vendor)).collect(),
+            values: m
+                .values
+                .into_iter()
+                .map(|v| v.replace("Vendor", vendor))
+                .collect(),
         })
         .collect()
 }
@@ -95,7 +168,16 @@ mod tests {
     fn the_handbook_table_has_five_models_with_every_attribute() {
         let models = handbook_delivery_models_for("GitLab");
         let names: Vec<&str> = models.iter().map(|m| m.name.as_str()).collect();
-        assert_eq!(names, ["Self-Managed", "GitLab Hosted", "Marketplace", "GLaaS", "TS"]);
+        assert_eq!(
+            names,
+            [
+                "Self-Managed",
+                "GitLab Hosted",
+                "Marketplace",
+                "GLaaS",
+                "TS"
+            ]
+        );
         assert!(models.iter().all(|m| m.values.len() == ATTRIBUTES.len()));
         assert_eq!(models[2].value("pricing"), Some("user/month or hour"));
         assert_eq!(models[4].value("tenants"), Some("Multi"));
@@ -104,14 +186,23 @@ mod tests {
 
     #[test]
     fn an_edit_names_the_missing_or_unknown_attribute() {
-        let mut values: Vec<(String, String)> =
-            ATTRIBUTES.iter().map(|(c, _)| ((*c).to_string(), "x".to_string())).collect();
+        let mut values: Vec<(String, String)> = ATTRIBUTES
+            .iter()
+            .map(|(c, _)| ((*c).to_string(), "x".to_string()))
+            .collect();
         assert!(DeliveryModel::parse("Edge", &values).is_ok());
         values[3].1 = String::new();
         let err = DeliveryModel::parse("Edge", &values).unwrap_err();
         assert_eq!(err.first().unwrap().field, "managed");
         values[3].1 = "Self".into();
         values.push(("colour".into(), "red".into()));
-        assert_eq!(DeliveryModel::parse("Edge", &values).unwrap_err().first().unwrap().field, "colour");
+        assert_eq!(
+            DeliveryModel::parse("Edge", &values)
+                .unwrap_err()
+                .first()
+                .unwrap()
+                .field,
+            "colour"
+        );
     }
 }

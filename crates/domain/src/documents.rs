@@ -61,8 +61,16 @@ impl SharedDocument {
         let sharing = errs.take(Sharing::parse("sharing", input.sharing));
         let folder = errs.take(field::text("folder", input.folder, MAX_FOLDER));
         match (title, url, audience, sharing, folder) {
-            (Some(title), Some(url), Some(audience), Some(sharing), Some(folder)) if errs.is_empty() => {
-                Ok(Self { title, url, audience, sharing, folder })
+            (Some(title), Some(url), Some(audience), Some(sharing), Some(folder))
+                if errs.is_empty() =>
+            {
+                Ok(Self {
+                    title,
+                    url,
+                    audience,
+                    sharing,
+                    folder,
+                })
             }
             _ => Err(errs),
         }
@@ -76,15 +84,27 @@ impl SharedDocument {
             out.push(DocumentWarning::Title { expected });
         }
         match (self.audience, self.sharing) {
-            (Audience::PartnerShared, Sharing::VendorOnly) => out.push(DocumentWarning::PartnerSharedNotOpen),
+            (Audience::PartnerShared, Sharing::VendorOnly) => {
+                out.push(DocumentWarning::PartnerSharedNotOpen)
+            }
             (Audience::Internal, Sharing::AnyoneWithLink) => {
-                out.push(DocumentWarning::InternalNotVendorOnly { vendor: vendor.to_string() })
+                out.push(DocumentWarning::InternalNotVendorOnly {
+                    vendor: vendor.to_string(),
+                })
             }
             _ => {}
         }
-        let last = self.folder.trim_end_matches('/').rsplit('/').next().unwrap_or_default().trim();
+        let last = self
+            .folder
+            .trim_end_matches('/')
+            .rsplit('/')
+            .next()
+            .unwrap_or_default()
+            .trim();
         if !last.eq_ignore_ascii_case(partner.trim()) {
-            out.push(DocumentWarning::Folder { expected: partner.trim().to_string() });
+            out.push(DocumentWarning::Folder {
+                expected: partner.trim().to_string(),
+            });
         }
         out
     }
@@ -103,7 +123,10 @@ fn title_follows_convention(title: &str, expected: &str) -> bool {
     }
     let (head, rest) = t.split_at(expected.len());
     head.eq_ignore_ascii_case(expected)
-        && (rest.is_empty() || [" - ", " – ", " — ", ": "].iter().any(|sep| rest.starts_with(sep)))
+        && (rest.is_empty()
+            || [" - ", " – ", " — ", ": "]
+                .iter()
+                .any(|sep| rest.starts_with(sep)))
 }
 
 /// One breach of the document conventions.
@@ -133,7 +156,8 @@ impl DocumentWarning {
                 format!("Title should follow the convention \"{expected}\"")
             }
             DocumentWarning::PartnerSharedNotOpen => {
-                "Documents shared with the partner should be open to anyone with the link".to_string()
+                "Documents shared with the partner should be open to anyone with the link"
+                    .to_string()
             }
             DocumentWarning::InternalNotVendorOnly { vendor } => {
                 format!("Internal documents should be shared with {vendor} only")
@@ -148,7 +172,13 @@ impl DocumentWarning {
 /// An absolute `http`/`https` URL with a host and no spaces.
 pub fn parse_url(field_name: &str, raw: &str) -> Result<String, FieldError> {
     let value = field::text(field_name, raw, MAX_URL)?;
-    let invalid = || FieldError::new(field_name, "invalid", format!("{field_name} must be an http(s) URL"));
+    let invalid = || {
+        FieldError::new(
+            field_name,
+            "invalid",
+            format!("{field_name} must be an http(s) URL"),
+        )
+    };
     let rest = value
         .strip_prefix("https://")
         .or_else(|| value.strip_prefix("http://"))
@@ -177,9 +207,19 @@ mod tests {
 
     #[test]
     fn a_document_following_every_convention_has_no_warning() {
-        let d = doc("AWS and GitLab", "partner_shared", "anyone_with_link", "Alliances/AWS");
+        let d = doc(
+            "AWS and GitLab",
+            "partner_shared",
+            "anyone_with_link",
+            "Alliances/AWS",
+        );
         assert!(d.warnings("AWS", "GitLab").is_empty());
-        let d = doc("AWS and GitLab - Joint GTM plan", "internal", "vendor_only", "AWS");
+        let d = doc(
+            "AWS and GitLab - Joint GTM plan",
+            "internal",
+            "vendor_only",
+            "AWS",
+        );
         assert!(d.warnings("AWS", "GitLab").is_empty());
     }
 
@@ -187,24 +227,47 @@ mod tests {
     fn a_misnamed_document_is_flagged_with_the_expected_name() {
         let d = doc("GTM plan", "partner_shared", "anyone_with_link", "AWS");
         let w = d.warnings("AWS", "GitLab");
-        assert_eq!(w, vec![DocumentWarning::Title { expected: "AWS and GitLab".into() }]);
+        assert_eq!(
+            w,
+            vec![DocumentWarning::Title {
+                expected: "AWS and GitLab".into()
+            }]
+        );
         assert!(w[0].message().contains("AWS and GitLab"));
         // A longer partner name that merely starts the same is not the convention.
-        assert!(!doc("AWS and GitLabs", "internal", "vendor_only", "AWS").warnings("AWS", "GitLab").is_empty());
+        assert!(!doc("AWS and GitLabs", "internal", "vendor_only", "AWS")
+            .warnings("AWS", "GitLab")
+            .is_empty());
     }
 
     #[test]
     fn sharing_must_match_the_audience() {
         let shared_closed = doc("AWS and GitLab", "partner_shared", "vendor_only", "AWS");
-        assert_eq!(shared_closed.warnings("AWS", "GitLab"), vec![DocumentWarning::PartnerSharedNotOpen]);
+        assert_eq!(
+            shared_closed.warnings("AWS", "GitLab"),
+            vec![DocumentWarning::PartnerSharedNotOpen]
+        );
         let internal_open = doc("AWS and GitLab", "internal", "anyone_with_link", "AWS");
-        assert_eq!(internal_open.warnings("AWS", "GitLab")[0].code(), "internal_not_vendor_only");
+        assert_eq!(
+            internal_open.warnings("AWS", "GitLab")[0].code(),
+            "internal_not_vendor_only"
+        );
     }
 
     #[test]
     fn documents_live_in_the_partners_folder() {
-        let d = doc("AWS and GitLab", "internal", "vendor_only", "Alliances/Google");
-        assert_eq!(d.warnings("AWS", "GitLab"), vec![DocumentWarning::Folder { expected: "AWS".into() }]);
+        let d = doc(
+            "AWS and GitLab",
+            "internal",
+            "vendor_only",
+            "Alliances/Google",
+        );
+        assert_eq!(
+            d.warnings("AWS", "GitLab"),
+            vec![DocumentWarning::Folder {
+                expected: "AWS".into()
+            }]
+        );
     }
 
     #[test]

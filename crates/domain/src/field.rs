@@ -17,7 +17,11 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: impl Into<String>, code: &'static str, message: impl Into<String>) -> Self {
-        Self { field: field.into(), code, message: message.into() }
+        Self {
+            field: field.into(),
+            code,
+            message: message.into(),
+        }
     }
 
     pub fn required(field: impl Into<String>) -> Self {
@@ -34,7 +38,10 @@ impl FieldError {
 
     pub fn unknown_code(field: impl Into<String>, got: &str, allowed: &[&str]) -> Self {
         let field = field.into();
-        let message = format!("{field}: unknown value {got:?}; expected one of {}", allowed.join(", "));
+        let message = format!(
+            "{field}: unknown value {got:?}; expected one of {}",
+            allowed.join(", ")
+        );
         Self::new(field, "unknown_code", message)
     }
 
@@ -125,8 +132,15 @@ pub fn optional_text(field: &str, raw: &str, max: usize) -> Result<Option<String
     if value.chars().count() > max {
         return Err(FieldError::too_long(field, max));
     }
-    if value.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
-        return Err(FieldError::new(field, "invalid", format!("{field} contains control characters")));
+    if value
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+    {
+        return Err(FieldError::new(
+            field,
+            "invalid",
+            format!("{field} contains control characters"),
+        ));
     }
     Ok(Some(value.to_string()))
 }

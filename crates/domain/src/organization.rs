@@ -71,9 +71,19 @@ pub struct EmailAddress(String);
 impl EmailAddress {
     pub fn parse(field: &str, raw: &str) -> Result<Self, FieldError> {
         let value = field::text(field, raw, MAX_EMAIL)?.to_lowercase();
-        let invalid = || FieldError::new(field, "invalid", format!("{field} is not a valid email address"));
+        let invalid = || {
+            FieldError::new(
+                field,
+                "invalid",
+                format!("{field} is not a valid email address"),
+            )
+        };
         let (local, domain) = value.split_once('@').ok_or_else(invalid)?;
-        if local.is_empty() || local.chars().any(|c| c.is_whitespace() || c == '@' || c == '<' || c == '>') {
+        if local.is_empty()
+            || local
+                .chars()
+                .any(|c| c.is_whitespace() || c == '@' || c == '<' || c == '>')
+        {
             return Err(invalid());
         }
         EmailDomain::parse(field, domain).map_err(|_| invalid())?;
@@ -108,7 +118,11 @@ impl EmailDomain {
                 && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
         };
         if labels.len() < 2 || !labels.iter().all(label_ok) {
-            return Err(FieldError::new(field, "invalid", format!("{field}: {value:?} is not a domain name")));
+            return Err(FieldError::new(
+                field,
+                "invalid",
+                format!("{field}: {value:?} is not a domain name"),
+            ));
         }
         Ok(Self(value))
     }
@@ -120,7 +134,11 @@ impl EmailDomain {
 /// Parses a list of domains, naming the index of the first bad one; duplicates are dropped.
 pub fn parse_domains(field: &str, raw: &[String]) -> Result<Vec<EmailDomain>, FieldError> {
     if raw.len() > 50 {
-        return Err(FieldError::new(field, "too_long", format!("{field} holds at most 50 domains")));
+        return Err(FieldError::new(
+            field,
+            "too_long",
+            format!("{field} holds at most 50 domains"),
+        ));
     }
     let mut out: Vec<EmailDomain> = Vec::with_capacity(raw.len());
     for (i, d) in raw.iter().enumerate() {
@@ -156,7 +174,15 @@ mod tests {
         let e = EmailAddress::parse("email", " Ada@Example.COM ").unwrap();
         assert_eq!(e.as_str(), "ada@example.com");
         assert_eq!(e.domain(), "example.com");
-        for bad in ["", "ada", "ada@", "@example.com", "ada@example", "a da@example.com", "ada@-x.com"] {
+        for bad in [
+            "",
+            "ada",
+            "ada@",
+            "@example.com",
+            "ada@example",
+            "a da@example.com",
+            "ada@-x.com",
+        ] {
             let err = EmailAddress::parse("email", bad).unwrap_err();
             assert_eq!(err.field, "email", "{bad}");
         }
@@ -164,7 +190,15 @@ mod tests {
 
     #[test]
     fn domain_lists_name_the_bad_entry() {
-        let ok = parse_domains("domains", &["aws.amazon.com".into(), "@Amazon.com".into(), "amazon.com".into()]).unwrap();
+        let ok = parse_domains(
+            "domains",
+            &[
+                "aws.amazon.com".into(),
+                "@Amazon.com".into(),
+                "amazon.com".into(),
+            ],
+        )
+        .unwrap();
         assert_eq!(ok.len(), 2);
         let err = parse_domains("domains", &["ok.com".into(), "not a domain".into()]).unwrap_err();
         assert_eq!(err.field, "domains[1]");

@@ -9,7 +9,8 @@ use crate::field::{self, FieldError, FieldErrors};
 use crate::organization::{self, EmailAddress, EmailDomain, OrgName};
 use crate::scorecard::{Criterion, CriterionScore, Scorecard};
 use crate::taxonomy::{
-    self, Category, Classification, Family, IntegrationDirection, Monetization, PartnerStatus, Track,
+    self, Category, Classification, Family, IntegrationDirection, Monetization, PartnerStatus,
+    Track,
 };
 
 /// Longest description.
@@ -83,7 +84,10 @@ impl PartnerDraft {
             Some(n) => errs.take(OrgName::parse("name", n)),
             None => errs.take(Err(FieldError::required("name"))),
         };
-        let domains = errs.take(organization::parse_domains("domains", input.domains.as_deref().unwrap_or(&[])));
+        let domains = errs.take(organization::parse_domains(
+            "domains",
+            input.domains.as_deref().unwrap_or(&[]),
+        ));
         let family = match input.family.as_deref().filter(|s| !s.trim().is_empty()) {
             Some(f) => errs.take(Family::parse("family", f)).map(Some),
             None => Some(None),
@@ -92,16 +96,28 @@ impl PartnerDraft {
             Some(c) => errs.take(Category::parse("category", c)),
             None => errs.take(Err(FieldError::required("category"))),
         };
-        let direction = match input.integration_direction.as_deref().filter(|s| !s.trim().is_empty()) {
-            Some(d) => errs.take(IntegrationDirection::parse("integration_direction", d)).map(Some),
+        let direction = match input
+            .integration_direction
+            .as_deref()
+            .filter(|s| !s.trim().is_empty())
+        {
+            Some(d) => errs
+                .take(IntegrationDirection::parse("integration_direction", d))
+                .map(Some),
             None => Some(None),
         };
         let classification = match (family, category, direction) {
             (Some(f), Some(c), Some(d)) => errs.take(Classification::new(f, c, d)),
             _ => None,
         };
-        let track = errs.take(Track::parse("track", input.track.as_deref().unwrap_or("open")));
-        let status = errs.take(PartnerStatus::parse("status", input.status.as_deref().unwrap_or("prospect")));
+        let track = errs.take(Track::parse(
+            "track",
+            input.track.as_deref().unwrap_or("open"),
+        ));
+        let status = errs.take(PartnerStatus::parse(
+            "status",
+            input.status.as_deref().unwrap_or("prospect"),
+        ));
         let website = match input.website.as_deref().filter(|s| !s.trim().is_empty()) {
             Some(w) => errs.take(parse_url("website", w)).map(Some),
             None => Some(None),
@@ -115,10 +131,24 @@ impl PartnerDraft {
         let scorecard = errs.take(parse_scorecard(input.scorecard.as_deref().unwrap_or(&[])));
         if let Some(id) = input.partner_manager_id {
             if id <= 0 {
-                errs.push(FieldError::new("partner_manager_id", "invalid", "partner_manager_id must be a user id"));
+                errs.push(FieldError::new(
+                    "partner_manager_id",
+                    "invalid",
+                    "partner_manager_id must be a user id",
+                ));
             }
         }
-        match (name, domains, classification, track, status, website, description, contacts, scorecard) {
+        match (
+            name,
+            domains,
+            classification,
+            track,
+            status,
+            website,
+            description,
+            contacts,
+            scorecard,
+        ) {
             (
                 Some(name),
                 Some(domains),
@@ -149,7 +179,12 @@ impl PartnerDraft {
     pub fn to_input(&self) -> PartnerInput {
         PartnerInput {
             name: Some(self.name.as_str().to_string()),
-            domains: Some(self.domains.iter().map(|d| d.as_str().to_string()).collect()),
+            domains: Some(
+                self.domains
+                    .iter()
+                    .map(|d| d.as_str().to_string())
+                    .collect(),
+            ),
             family: Some(self.family().code().to_string()),
             category: Some(self.classification.category.code().to_string()),
             integration_direction: self.classification.direction.map(|d| d.code().to_string()),
@@ -193,11 +228,19 @@ impl PartnerDraft {
 
     /// 1 for platform partners, 2 for the core outbound integrations, 3 otherwise.
     pub fn priority(&self) -> u8 {
-        taxonomy::priority(self.classification.category, self.classification.direction, self.name.as_str())
+        taxonomy::priority(
+            self.classification.category,
+            self.classification.direction,
+            self.name.as_str(),
+        )
     }
 
     pub fn core_outbound(&self) -> bool {
-        taxonomy::core_outbound(self.classification.category, self.classification.direction, self.name.as_str())
+        taxonomy::core_outbound(
+            self.classification.category,
+            self.classification.direction,
+            self.name.as_str(),
+        )
     }
 }
 
@@ -210,21 +253,40 @@ impl PartnerInput {
             if patch.family.is_none() {
                 self.family = None;
             }
-            if patch.integration_direction.is_none() && category.trim() != Category::Integrated.code() {
+            if patch.integration_direction.is_none()
+                && category.trim() != Category::Integrated.code()
+            {
                 self.integration_direction = None;
             }
         }
         macro_rules! overlay {
             ($($f:ident),*) => { $( if patch.$f.is_some() { self.$f = patch.$f; } )* };
         }
-        overlay!(name, domains, family, category, integration_direction, track, status, website, description, contacts, scorecard, partner_manager_id);
+        overlay!(
+            name,
+            domains,
+            family,
+            category,
+            integration_direction,
+            track,
+            status,
+            website,
+            description,
+            contacts,
+            scorecard,
+            partner_manager_id
+        );
         self
     }
 }
 
 fn parse_contacts(raw: &[ContactInput]) -> Result<Vec<Contact>, FieldError> {
     if raw.len() > MAX_CONTACTS {
-        return Err(FieldError::new("contacts", "too_long", format!("at most {MAX_CONTACTS} contacts")));
+        return Err(FieldError::new(
+            "contacts",
+            "too_long",
+            format!("at most {MAX_CONTACTS} contacts"),
+        ));
     }
     raw.iter()
         .enumerate()
@@ -236,7 +298,12 @@ fn parse_contacts(raw: &[ContactInput]) -> Result<Vec<Contact>, FieldError> {
                 .map_err(|e| e.within(&prefix))?;
             let phone = field::optional_text("phone", c.phone.as_deref().unwrap_or(""), 50)
                 .map_err(|e| e.within(&prefix))?;
-            Ok(Contact { name, email, title, phone })
+            Ok(Contact {
+                name,
+                email,
+                title,
+                phone,
+            })
         })
         .collect()
 }
@@ -257,7 +324,11 @@ mod tests {
     use super::*;
 
     fn input(name: &str, category: &str) -> PartnerInput {
-        PartnerInput { name: Some(name.into()), category: Some(category.into()), ..Default::default() }
+        PartnerInput {
+            name: Some(name.into()),
+            category: Some(category.into()),
+            ..Default::default()
+        }
     }
 
     #[test]
@@ -286,15 +357,30 @@ mod tests {
             category: Some("platform_moon".into()),
             track: Some("gold".into()),
             website: Some("ftp://x".into()),
-            contacts: Some(vec![ContactInput { name: "Ada".into(), email: "nope".into(), ..Default::default() }]),
-            scorecard: Some(vec![ScoreInput { criterion: "revenue".into(), score: 9, note: None }]),
+            contacts: Some(vec![ContactInput {
+                name: "Ada".into(),
+                email: "nope".into(),
+                ..Default::default()
+            }]),
+            scorecard: Some(vec![ScoreInput {
+                criterion: "revenue".into(),
+                score: 9,
+                note: None,
+            }]),
             ..Default::default()
         };
         let err = PartnerDraft::parse(&i).unwrap_err();
         let fields: Vec<&str> = err.0.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(
             fields,
-            ["name", "category", "track", "website", "contacts[0].email", "scorecard.revenue.score"]
+            [
+                "name",
+                "category",
+                "track",
+                "website",
+                "contacts[0].email",
+                "scorecard.revenue.score"
+            ]
         );
     }
 
@@ -311,22 +397,43 @@ mod tests {
         let mut i = input("Jenkins", "integrated");
         i.integration_direction = Some("outbound".into());
         let d = PartnerDraft::parse(&i).unwrap();
-        let patched = d.to_input().apply(PartnerInput { category: Some("upstream".into()), ..Default::default() });
+        let patched = d.to_input().apply(PartnerInput {
+            category: Some("upstream".into()),
+            ..Default::default()
+        });
         let d2 = PartnerDraft::parse(&patched).unwrap();
         assert_eq!(d2.classification.category, Category::Upstream);
         assert_eq!(d2.classification.direction, None);
         assert_eq!(d2.name.as_str(), "Jenkins");
 
-        let bad = d2.to_input().apply(PartnerInput { family: Some("reseller".into()), ..Default::default() });
-        assert_eq!(PartnerDraft::parse(&bad).unwrap_err().first().unwrap().field, "category");
+        let bad = d2.to_input().apply(PartnerInput {
+            family: Some("reseller".into()),
+            ..Default::default()
+        });
+        assert_eq!(
+            PartnerDraft::parse(&bad)
+                .unwrap_err()
+                .first()
+                .unwrap()
+                .field,
+            "category"
+        );
     }
 
     #[test]
     fn a_draft_round_trips_through_its_input() {
         let mut i = input("AWS", "platform_cloud");
         i.domains = Some(vec!["amazon.com".into()]);
-        i.scorecard = Some(vec![ScoreInput { criterion: "exposure".into(), score: 5, note: Some("huge".into()) }]);
-        i.contacts = Some(vec![ContactInput { name: "Ann".into(), email: "ann@amazon.com".into(), ..Default::default() }]);
+        i.scorecard = Some(vec![ScoreInput {
+            criterion: "exposure".into(),
+            score: 5,
+            note: Some("huge".into()),
+        }]);
+        i.contacts = Some(vec![ContactInput {
+            name: "Ann".into(),
+            email: "ann@amazon.com".into(),
+            ..Default::default()
+        }]);
         let d = PartnerDraft::parse(&i).unwrap();
         assert_eq!(PartnerDraft::parse(&d.to_input()).unwrap(), d);
     }

@@ -55,40 +55,75 @@ pub struct ImportRow {
 
 /// Checks a header: every column known, `name` and `category` present, none twice.
 pub fn check_header(header: &[String]) -> Result<(), FieldError> {
-    let derived = ["id", "core_outbound", "monetization", "priority", "score_percent"];
+    let derived = [
+        "id",
+        "core_outbound",
+        "monetization",
+        "priority",
+        "score_percent",
+    ];
     for (i, col) in header.iter().enumerate() {
         let col = col.trim();
         if !IMPORT_COLUMNS.contains(&col) && !derived.contains(&col) {
-            return Err(FieldError::unknown_code(format!("line 1: column {}", i + 1), col, IMPORT_COLUMNS));
+            return Err(FieldError::unknown_code(
+                format!("line 1: column {}", i + 1),
+                col,
+                IMPORT_COLUMNS,
+            ));
         }
         if header[..i].iter().any(|c| c.trim() == col) {
-            return Err(FieldError::new(format!("line 1: {col}"), "conflict", format!("line 1: column {col} appears twice")));
+            return Err(FieldError::new(
+                format!("line 1: {col}"),
+                "conflict",
+                format!("line 1: column {col} appears twice"),
+            ));
         }
     }
     for required in ["name", "category"] {
         if !header.iter().any(|c| c.trim() == required) {
-            return Err(FieldError::new("line 1", "required", format!("line 1: the header lacks the {required} column")));
+            return Err(FieldError::new(
+                "line 1",
+                "required",
+                format!("line 1: the header lacks the {required} column"),
+            ));
         }
     }
     Ok(())
 }
 
 /// Parses one record at `line` under `header` (already checked).
-pub fn parse_row(line: usize, header: &[String], record: &[String]) -> Result<ImportRow, FieldError> {
+pub fn parse_row(
+    line: usize,
+    header: &[String],
+    record: &[String],
+) -> Result<ImportRow, FieldError> {
     let at = |field: &str| format!("line {line}: {field}");
     if record.len() != header.len() {
         return Err(FieldError::new(
             format!("line {line}"),
             "invalid",
-            format!("line {line}: {} fields where the header has {}", record.len(), header.len()),
+            format!(
+                "line {line}: {} fields where the header has {}",
+                record.len(),
+                header.len()
+            ),
         ));
     }
     let get = |col: &str| -> Option<String> {
-        header.iter().position(|h| h.trim() == col).map(|i| record[i].trim().to_string()).filter(|v| !v.is_empty())
+        header
+            .iter()
+            .position(|h| h.trim() == col)
+            .map(|i| record[i].trim().to_string())
+            .filter(|v| !v.is_empty())
     };
     let input = PartnerInput {
         name: get("name"),
-        domains: get("domains").map(|d| d.split([';', ' ']).filter(|s| !s.is_empty()).map(String::from).collect()),
+        domains: get("domains").map(|d| {
+            d.split([';', ' '])
+                .filter(|s| !s.is_empty())
+                .map(String::from)
+                .collect()
+        }),
         family: get("family"),
         category: get("category"),
         integration_direction: get("integration_direction"),
@@ -101,21 +136,47 @@ pub fn parse_row(line: usize, header: &[String], record: &[String]) -> Result<Im
         scorecard: None,
     };
     let draft = PartnerDraft::parse(&input).map_err(|errs| {
-        let first = errs.0.into_iter().next().unwrap_or_else(|| FieldError::required("name"));
-        FieldError { field: at(&first.field), code: first.code, message: format!("line {line}: {}", first.message) }
+        let first = errs
+            .0
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| FieldError::required("name"));
+        FieldError {
+            field: at(&first.field),
+            code: first.code,
+            message: format!("line {line}: {}", first.message),
+        }
     })?;
-    Ok(ImportRow { line, draft, partner_manager_email: get("partner_manager_email") })
+    Ok(ImportRow {
+        line,
+        draft,
+        partner_manager_email: get("partner_manager_email"),
+    })
 }
 
 /// The values of an export row, in [`EXPORT_COLUMNS`] order.
-pub fn export_row(id: i64, draft: &PartnerDraft, manager_email: Option<&str>, score_percent: f64) -> Vec<String> {
+pub fn export_row(
+    id: i64,
+    draft: &PartnerDraft,
+    manager_email: Option<&str>,
+    score_percent: f64,
+) -> Vec<String> {
     vec![
         id.to_string(),
         draft.name.as_str().to_string(),
-        draft.domains.iter().map(|d| d.as_str()).collect::<Vec<_>>().join(";"),
+        draft
+            .domains
+            .iter()
+            .map(|d| d.as_str())
+            .collect::<Vec<_>>()
+            .join(";"),
         draft.family().code().to_string(),
         draft.classification.category.code().to_string(),
-        draft.classification.direction.map(|d| d.code().to_string()).unwrap_or_default(),
+        draft
+            .classification
+            .direction
+            .map(|d| d.code().to_string())
+            .unwrap_or_default(),
         draft.core_outbound().to_string(),
         draft.track.code().to_string(),
         draft.status.code().to_string(),
@@ -140,7 +201,12 @@ mod tests {
     fn a_good_row_parses_and_an_export_imports_back() {
         let header = strings(&["name", "domains", "category", "track"]);
         check_header(&header).unwrap();
-        let row = parse_row(2, &header, &strings(&["Rackspace", "rackspace.com", "msp", "select"])).unwrap();
+        let row = parse_row(
+            2,
+            &header,
+            &strings(&["Rackspace", "rackspace.com", "msp", "select"]),
+        )
+        .unwrap();
         assert_eq!(row.draft.name.as_str(), "Rackspace");
 
         let export_header = strings(EXPORT_COLUMNS);
@@ -148,7 +214,10 @@ mod tests {
         let values = export_row(4, &row.draft, Some("mgr@gitlab.com"), 0.0);
         let again = parse_row(2, &export_header, &values).unwrap();
         assert_eq!(again.draft, row.draft);
-        assert_eq!(again.partner_manager_email.as_deref(), Some("mgr@gitlab.com"));
+        assert_eq!(
+            again.partner_manager_email.as_deref(),
+            Some("mgr@gitlab.com")
+        );
     }
 
     #[test]
@@ -163,7 +232,10 @@ mod tests {
 
     #[test]
     fn a_bad_header_is_refused() {
-        assert!(check_header(&strings(&["name", "colour", "category"])).unwrap_err().field.contains("column 2"));
+        assert!(check_header(&strings(&["name", "colour", "category"]))
+            .unwrap_err()
+            .field
+            .contains("column 2"));
         assert!(check_header(&strings(&["name"])).is_err());
         assert!(check_header(&strings(&["name", "category", "name"])).is_err());
     }

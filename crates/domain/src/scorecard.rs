@@ -50,7 +50,11 @@ impl CriterionScore {
             Some(n) => field::optional_text(&format!("{field}.note"), n, MAX_NOTE)?,
             None => None,
         };
-        Ok(Self { criterion, score: score as u8, note })
+        Ok(Self {
+            criterion,
+            score: score as u8,
+            note,
+        })
     }
 }
 
@@ -66,18 +70,28 @@ impl Default for Weights {
 
 impl Weights {
     /// Builds weights from `(criterion code, weight)` pairs; missing criteria keep weight 1.
-    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, f64)>) -> Result<Self, FieldError> {
+    pub fn from_pairs<'a>(
+        pairs: impl IntoIterator<Item = (&'a str, f64)>,
+    ) -> Result<Self, FieldError> {
         let mut w = Self::default();
         for (code, weight) in pairs {
             let field = format!("scorecard.weights.{code}");
             let criterion = Criterion::parse(&field, code)?;
             if !weight.is_finite() || weight < 0.0 || weight > 100.0 {
-                return Err(FieldError::new(field.clone(), "out_of_range", format!("{field} must be between 0 and 100")));
+                return Err(FieldError::new(
+                    field.clone(),
+                    "out_of_range",
+                    format!("{field} must be between 0 and 100"),
+                ));
             }
             w.0[Self::index(criterion)] = weight;
         }
         if w.0.iter().all(|x| *x == 0.0) {
-            return Err(FieldError::new("scorecard.weights", "invalid", "at least one weight must be above 0"));
+            return Err(FieldError::new(
+                "scorecard.weights",
+                "invalid",
+                "at least one weight must be above 0",
+            ));
         }
         Ok(w)
     }
@@ -117,7 +131,11 @@ impl Scorecard {
         for s in scores {
             if sorted.iter().any(|x| x.criterion == s.criterion) {
                 let field = format!("scorecard.{}", s.criterion.code());
-                return Err(FieldError::new(field.clone(), "conflict", format!("{field} is given twice")));
+                return Err(FieldError::new(
+                    field.clone(),
+                    "conflict",
+                    format!("{field} is given twice"),
+                ));
             }
             sorted.push(s);
         }
@@ -136,10 +154,26 @@ impl Scorecard {
     /// The weighted total. Unscored criteria count as 0 but still weigh in the maximum, so a
     /// half-filled card never looks better than it is.
     pub fn total(&self, weights: &Weights) -> ScoreTotal {
-        let max: f64 = Criterion::ALL.iter().map(|c| weights.weight(*c) * f64::from(MAX_SCORE)).sum();
-        let weighted: f64 = self.scores.iter().map(|s| weights.weight(s.criterion) * f64::from(s.score)).sum();
-        let percent = if max > 0.0 { (weighted / max * 1000.0).round() / 10.0 } else { 0.0 };
-        ScoreTotal { weighted, max, percent, scored: self.scores.len() }
+        let max: f64 = Criterion::ALL
+            .iter()
+            .map(|c| weights.weight(*c) * f64::from(MAX_SCORE))
+            .sum();
+        let weighted: f64 = self
+            .scores
+            .iter()
+            .map(|s| weights.weight(s.criterion) * f64::from(s.score))
+            .sum();
+        let percent = if max > 0.0 {
+            (weighted / max * 1000.0).round() / 10.0
+        } else {
+            0.0
+        };
+        ScoreTotal {
+            weighted,
+            max,
+            percent,
+            scored: self.scores.len(),
+        }
     }
 }
 
@@ -155,7 +189,14 @@ mod tests {
     fn the_six_criteria_are_the_handbooks() {
         assert_eq!(
             Criterion::CODES,
-            ["exposure", "product_usage_familiarity", "adoption", "revenue", "strategic", "alignment"]
+            [
+                "exposure",
+                "product_usage_familiarity",
+                "adoption",
+                "revenue",
+                "strategic",
+                "alignment"
+            ]
         );
     }
 
@@ -171,7 +212,11 @@ mod tests {
 
     #[test]
     fn total_is_weighted_and_unscored_criteria_count_as_zero() {
-        let card = Scorecard::new(vec![score(Criterion::Exposure, 5), score(Criterion::Revenue, 3)]).unwrap();
+        let card = Scorecard::new(vec![
+            score(Criterion::Exposure, 5),
+            score(Criterion::Revenue, 3),
+        ])
+        .unwrap();
         let t = card.total(&Weights::default());
         assert_eq!(t.weighted, 8.0);
         assert_eq!(t.max, 30.0);
@@ -186,7 +231,10 @@ mod tests {
 
     #[test]
     fn weights_are_checked() {
-        assert_eq!(Weights::from_pairs([("luck", 1.0)]).unwrap_err().field, "scorecard.weights.luck");
+        assert_eq!(
+            Weights::from_pairs([("luck", 1.0)]).unwrap_err().field,
+            "scorecard.weights.luck"
+        );
         assert!(Weights::from_pairs([("revenue", -1.0)]).is_err());
         let zeros: Vec<(&str, f64)> = Criterion::CODES.iter().map(|c| (*c, 0.0)).collect();
         assert!(Weights::from_pairs(zeros).is_err());
@@ -194,7 +242,11 @@ mod tests {
 
     #[test]
     fn a_criterion_given_twice_is_rejected() {
-        let err = Scorecard::new(vec![score(Criterion::Adoption, 1), score(Criterion::Adoption, 2)]).unwrap_err();
+        let err = Scorecard::new(vec![
+            score(Criterion::Adoption, 1),
+            score(Criterion::Adoption, 2),
+        ])
+        .unwrap_err();
         assert_eq!(err.field, "scorecard.adoption");
     }
 }

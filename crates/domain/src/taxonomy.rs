@@ -123,7 +123,10 @@ impl Family {
 
     /// The categories of this family.
     pub fn categories(self) -> impl Iterator<Item = Category> {
-        Category::ALL.iter().copied().filter(move |c| c.family() == self)
+        Category::ALL
+            .iter()
+            .copied()
+            .filter(move |c| c.family() == self)
     }
 }
 
@@ -132,7 +135,9 @@ impl Category {
     pub fn family(self) -> Family {
         use Category::*;
         match self {
-            PlatformCloud | PlatformKubernetes | Integrated | SellTo | Upstream => Family::Technology,
+            PlatformCloud | PlatformKubernetes | Integrated | SellTo | Upstream => {
+                Family::Technology
+            }
             GlobalSi | RegionalSi | BoutiqueSi | Msp => Family::Services,
             VarVad | Dmr | Training => Family::Reseller,
         }
@@ -146,7 +151,11 @@ impl Category {
 
 /// Whether `name` is one of the core outbound partners (case-insensitive, spacing ignored).
 pub fn is_core_outbound_name(name: &str) -> bool {
-    let key: String = name.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_lowercase();
+    let key: String = name
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_lowercase();
     CORE_OUTBOUND.iter().any(|core| core.to_lowercase() == key)
 }
 
@@ -162,7 +171,11 @@ pub fn priority(category: Category, direction: Option<IntegrationDirection>, nam
 }
 
 /// An integrated outbound partner from the handbook's core set.
-pub fn core_outbound(category: Category, direction: Option<IntegrationDirection>, name: &str) -> bool {
+pub fn core_outbound(
+    category: Category,
+    direction: Option<IntegrationDirection>,
+    name: &str,
+) -> bool {
     category == Category::Integrated
         && direction == Some(IntegrationDirection::Outbound)
         && is_core_outbound_name(name)
@@ -204,7 +217,10 @@ impl Classification {
                 "integration_direction applies only to the integrated category",
             ));
         }
-        Ok(Self { category, direction })
+        Ok(Self {
+            category,
+            direction,
+        })
     }
 
     pub fn family(&self) -> Family {
@@ -218,8 +234,20 @@ mod tests {
 
     #[test]
     fn every_category_belongs_to_the_family_the_handbook_lists_it_under() {
-        let tech: Vec<_> = Family::Technology.categories().map(Category::code).collect();
-        assert_eq!(tech, ["platform_cloud", "platform_kubernetes", "integrated", "sell_to", "upstream"]);
+        let tech: Vec<_> = Family::Technology
+            .categories()
+            .map(Category::code)
+            .collect();
+        assert_eq!(
+            tech,
+            [
+                "platform_cloud",
+                "platform_kubernetes",
+                "integrated",
+                "sell_to",
+                "upstream"
+            ]
+        );
         let services: Vec<_> = Family::Services.categories().map(Category::code).collect();
         assert_eq!(services, ["global_si", "regional_si", "boutique_si", "msp"]);
         let resellers: Vec<_> = Family::Reseller.categories().map(Category::code).collect();
@@ -228,7 +256,10 @@ mod tests {
 
     #[test]
     fn monetization_follows_the_family() {
-        assert_eq!(Family::Technology.monetization(), Monetization::LicensingSupportSales);
+        assert_eq!(
+            Family::Technology.monetization(),
+            Monetization::LicensingSupportSales
+        );
         assert_eq!(Family::Services.monetization(), Monetization::ServicesSales);
         assert_eq!(Family::Reseller.monetization(), Monetization::Resale);
     }
@@ -248,20 +279,57 @@ mod tests {
     fn platform_partners_come_first_then_the_core_outbound_set() {
         assert_eq!(priority(Category::PlatformCloud, None, "AWS"), 1);
         assert_eq!(priority(Category::PlatformKubernetes, None, "Red Hat"), 1);
-        assert_eq!(priority(Category::Integrated, Some(IntegrationDirection::Outbound), "GitHub"), 2);
-        assert_eq!(priority(Category::Integrated, Some(IntegrationDirection::Outbound), "bit bucket"), 2);
-        assert_eq!(priority(Category::Integrated, Some(IntegrationDirection::Inbound), "Jenkins"), 3);
-        assert_eq!(priority(Category::Integrated, Some(IntegrationDirection::Outbound), "Codeship"), 3);
+        assert_eq!(
+            priority(
+                Category::Integrated,
+                Some(IntegrationDirection::Outbound),
+                "GitHub"
+            ),
+            2
+        );
+        assert_eq!(
+            priority(
+                Category::Integrated,
+                Some(IntegrationDirection::Outbound),
+                "bit bucket"
+            ),
+            2
+        );
+        assert_eq!(
+            priority(
+                Category::Integrated,
+                Some(IntegrationDirection::Inbound),
+                "Jenkins"
+            ),
+            3
+        );
+        assert_eq!(
+            priority(
+                Category::Integrated,
+                Some(IntegrationDirection::Outbound),
+                "Codeship"
+            ),
+            3
+        );
         assert_eq!(priority(Category::GlobalSi, None, "Accenture"), 3);
     }
 
     #[test]
     fn family_must_match_the_category_and_direction_only_applies_to_integrated() {
-        assert!(Classification::new(Some(Family::Technology), Category::PlatformCloud, None).is_ok());
-        let err = Classification::new(Some(Family::Services), Category::PlatformCloud, None).unwrap_err();
+        assert!(
+            Classification::new(Some(Family::Technology), Category::PlatformCloud, None).is_ok()
+        );
+        let err =
+            Classification::new(Some(Family::Services), Category::PlatformCloud, None).unwrap_err();
         assert_eq!(err.field, "category");
-        let err = Classification::new(None, Category::Msp, Some(IntegrationDirection::Inbound)).unwrap_err();
+        let err = Classification::new(None, Category::Msp, Some(IntegrationDirection::Inbound))
+            .unwrap_err();
         assert_eq!(err.field, "integration_direction");
-        assert!(Classification::new(None, Category::Integrated, Some(IntegrationDirection::Inbound)).is_ok());
+        assert!(Classification::new(
+            None,
+            Category::Integrated,
+            Some(IntegrationDirection::Inbound)
+        )
+        .is_ok());
     }
 }

@@ -1,1 +1,30 @@
-//! placeholder
+//! Persistence for Partnerhub: one data model over SQLite (the default) and PostgreSQL.
+//!
+//! Each query is written once, in SQL both engines accept, and runs through the engine's own
+//! sqlx driver (see the `on_*!` macros): no runtime-typed `Any` driver, so times, booleans and
+//! integers keep their types. Every change writes its audit row in the same transaction.
+
+mod audit;
+mod db;
+mod delivery;
+mod documents;
+mod error;
+mod organizations;
+mod partners;
+mod users;
+
+pub use audit::{AuditFilter, AuditRecord, Who};
+pub use db::{Backend, Store, Tx};
+pub use delivery::DeliveryModelRecord;
+pub use documents::DocumentRecord;
+pub use error::StoreError;
+pub use organizations::{NewOrganization, Organization};
+pub use partners::{ManagerRef, PartnerFilter, PartnerPage, PartnerRecord};
+pub use users::{ApiTokenRecord, NewUser, SessionRecord, User};
+
+/// The current time, truncated to microseconds so both engines store the same value.
+pub fn now() -> time::OffsetDateTime {
+    let t = time::OffsetDateTime::now_utc();
+    let micros = t.microsecond();
+    t.replace_nanosecond(micros * 1000).unwrap_or(t)
+}

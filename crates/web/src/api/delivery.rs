@@ -1,0 +1,132 @@
+//! `/api/v1/delivery-models`: the handbook's delivery-models reference table.
+
+use std::collections::BTreeMap;
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use partnerhub_domain::access::Action;
+use partnerhub_domain::delivery::{DeliveryModel, ATTRIBUTES};
+use partnerhub_store::DeliveryModelRecord;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::ApiJson;
+use crate::auth::Session;
+use crate::error::{ApiResult, ErrorBody};
+use crate::state::AppState;
+
+/// One delivery model (a column of the table).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DeliveryModelView {
+    pub id: i64,
+    pub position: i64,
+    pub name: String,
+    /// `state`, `tenants`, `installation_package`, `managed`, `billing_ownership`, `infrastructure_included`, `partners`, `sales_focus`, `pricing`
+    pub attributes: BTreeMap<String, String>,
+}
+
+/// A delivery model to create or replace (admin).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeliveryModelBody {
+    pub name: String,
+    #[serde(default)]
+    pub position: Option<i64>,
+    pub attributes: BTreeMap<String, String>,
+}
+
+pub fn view(r: &DeliveryModelRecord) -> DeliveryModelView {
+    DeliveryModelView {
+        id: r.id,
+        position: r.position,
+        name: r.model.name.clone(),
+        attributes: ATTRIBUTES
+            .iter()
+            .zip(&r.model.values)
+            .map(|((c, _), v)| ((*c).to_string(), v.clone()))
+            .collect(),
+    }
+}
+
+fn parse(body: &DeliveryModelBody) -> Result<DeliveryModel, partnerhub_domain::FieldErrors> {
+    let values: Vec<(String, String)> = body
+        .attributes
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    DeliveryModel::parse(&body.name, &values).map_err(|mut e| {
+        for f in &mut e.0 {
+            if f.field != "name" {
+                f.field = format!("attributes.{}", f.field);
+            }
+        }
+        e
+    })
+}
+
+/// The table, in order.
+#[utoipa::path(get, path = "/api/v1/delivery-models", tag = "delivery models", responses((status = 200, body = Vec<DeliveryModelView>)), security(("bearer" = [])))]
+pub async fn list(
+    State(state): State<AppState>,
+    session: Session,
+) -> ApiResult<Json<Vec<DeliveryModelView>>> {
+    session.authorize(Action::ReadDeliveryModels, None)?;
+    Ok(Json(
+        state
+            .store()
+            .delivery_models()
+            .await?
+            .iter()
+            .map(view)
+            .collect(),
+    ))
+}
+
+/// Add a delivery model (admin).
+#[utoipa::path(post, path = "/api/v1/delivery-models", tag = "delivery models", request_body = DeliveryModelBody,
+    responses((status = 201, body = DeliveryModelView), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn create(
+    State(state): State<AppState>,
+    session: Session,
+    ApiJson(body): ApiJson<DeliveryModelBody>,
+) -> ApiResult<(StatusCode, Json<DeliveryModelView>)> {
+    session.authorize(Action::EditDeliveryModels, None)?;
+    let model = parse(&body)?;
+    let position = body.position.unwrap_or(i64::from(u16::MAX));
+    let rec = state
+        .store()
+        .upsert_delivery_model(&session.who(), None, position, &model)
+        .await?;
+    Ok((StatusCode::CREATED, Json(view(&rec))))
+}
+
+/// Replace a delivery model (admin).
+#[utoipa::path(put, path = "/api/v1/delivery-models/{id}", tag = "delivery models", params(("id" = i64, Path, description = "Delivery model id")), request_body = DeliveryModelBody,
+    responses((status = 200, body = DeliveryModelView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn replace(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<i64>,
+    ApiJson(body): ApiJson<DeliveryModelBody>,
+) -> ApiResult<Json<DeliveryModelView>> {
+    session.authorize(Action::EditDeliveryModels, None)?;
+    let model = parse(&body)?;
+    let current = state
+        .store()
+        .delivery_models()
+        .await?
+        .into_iter()
+        .find(|r| r.id == id)
+        .ok_or_else(crate::error::ApiError::not_found)?;
+    let rec = state
+        .store()
+        .upsert_delivery_model(
+            &session.who(),
+            Some(id),
+            body.position.unwrap_or(current.position),
+            &model,
+        )
+        .await?;
+    Ok(Json(view(&rec)))
+}

@@ -1,0 +1,164 @@
+//! The JSON API under `/api/v1`, one module per resource, and the request-body extractor that
+//! names the field at fault.
+
+pub mod audit;
+pub mod delivery;
+pub mod documents;
+pub mod organizations;
+pub mod partners;
+pub mod users;
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request};
+use axum::http::{header, StatusCode};
+use axum::routing::{delete, get};
+use axum::Router;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/openapi.json", get(crate::openapi::document))
+        .route("/api/v1/me", get(users::me))
+        .route(
+            "/api/v1/partners",
+            get(partners::list).post(partners::create),
+        )
+        .route("/api/v1/partners/export.csv", get(partners::export_csv))
+        .route(
+            "/api/v1/partners/import",
+            axum::routing::post(partners::import_csv),
+        )
+        .route(
+            "/api/v1/partners/{id}",
+            get(partners::get)
+                .patch(partners::update)
+                .delete(partners::remove),
+        )
+        .route(
+            "/api/v1/partners/{id}/documents",
+            get(documents::list).post(documents::create),
+        )
+        .route(
+            "/api/v1/partners/{id}/documents/{doc_id}",
+            delete(documents::remove),
+        )
+        .route(
+            "/api/v1/organizations",
+            get(organizations::list).post(organizations::create),
+        )
+        .route("/api/v1/organizations/{id}", get(organizations::get))
+        .route("/api/v1/users", get(users::list).post(users::create))
+        .route(
+            "/api/v1/tokens",
+            get(users::list_tokens).post(users::issue_token),
+        )
+        .route("/api/v1/tokens/{id}", delete(users::revoke_token))
+        .route("/api/v1/audit", get(audit::list))
+        .route("/api/v1/audit/verify", get(audit::verify))
+        .route(
+            "/api/v1/delivery-models",
+            get(delivery::list).post(delivery::create),
+        )
+        .route(
+            "/api/v1/delivery-models/{id}",
+            axum::routing::put(delivery::replace),
+        )
+}
+
+/// A JSON body whose deserialization errors name the field (`contacts[0].email`).
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let is_json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|ct| {
+                ct.split(';')
+                    .next()
+                    .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
+            });
+        if !is_json {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "send Content-Type: application/json",
+            ));
+        }
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                format!("could not read the request body: {e}"),
+            )
+        })?;
+        let de = &mut serde_json::Deserializer::from_slice(&bytes);
+        serde_path_to_error::deserialize(de)
+            .map(ApiJson)
+            .map_err(|e| {
+                let path = e.path().to_string();
+                let inner = e.into_inner();
+                let field = if path == "." { String::new() } else { path };
+                let message = if field.is_empty() {
+                    format!("invalid JSON: {inner}")
+                } else {
+                    format!("{field}: {inner}")
+                };
+                let mut err = ApiError::new(StatusCode::BAD_REQUEST, "invalid", message);
+                if !field.is_empty() {
+                    err.field = Some(field);
+                }
+                err
+            })
+    }
+}
+
+/// Paging parameters shared by lists.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct Paging {
+    /// 1-based page number.
+    pub page: Option<i64>,
+    /// Items per page (1–200, default 50).
+    pub per_page: Option<i64>,
+}
+
+impl Paging {
+    pub fn resolve(&self) -> Result<(i64, i64), ApiError> {
+        let page = self.page.unwrap_or(1);
+        let per_page = self.per_page.unwrap_or(50);
+        if page < 1 {
+            return Err(ApiError::bad_request("page", "page must be 1 or more"));
+        }
+        if !(1..=200).contains(&per_page) {
+            return Err(ApiError::bad_request(
+                "per_page",
+                "per_page must be between 1 and 200",
+            ));
+        }
+        Ok((page, per_page))
+    }
+}
+
+/// A page of a list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub page: i64,
+    pub per_page: i64,
+    pub total: i64,
+}
+
+/// Formats a time as RFC 3339.
+pub fn rfc3339(t: time::OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}

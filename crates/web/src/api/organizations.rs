@@ -1,0 +1,144 @@
+//! `/api/v1/organizations`: the vendor, partner and customer organizations a session may see.
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::Json;
+use partnerhub_domain::access::Action;
+use partnerhub_domain::organization::{parse_domains, OrgKind, OrgName};
+use partnerhub_domain::FieldErrors;
+use partnerhub_store::{NewOrganization, Organization};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::{rfc3339, ApiJson, Page, Paging};
+use crate::auth::Session;
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::state::AppState;
+
+/// An organization.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrganizationView {
+    pub id: i64,
+    /// `vendor` | `partner` | `customer`
+    pub kind: String,
+    pub name: String,
+    pub domains: Vec<String>,
+    pub created_at: String,
+}
+
+/// A customer organization to create (partners are created through `/api/v1/partners`).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OrganizationBody {
+    pub name: String,
+    /// `customer`
+    pub kind: String,
+    #[serde(default)]
+    pub domains: Vec<String>,
+}
+
+/// Filters of the organization list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct OrganizationQuery {
+    /// `vendor` | `partner` | `customer`
+    pub kind: Option<String>,
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+}
+
+pub fn view(o: &Organization) -> OrganizationView {
+    OrganizationView {
+        id: o.id,
+        kind: o.kind.code().to_string(),
+        name: o.name.clone(),
+        domains: o.domains.clone(),
+        created_at: rfc3339(o.created_at),
+    }
+}
+
+/// Organizations the session may see (partner and customer users: their own).
+#[utoipa::path(get, path = "/api/v1/organizations", tag = "organizations", params(OrganizationQuery),
+    responses((status = 200, body = Page<OrganizationView>), (status = 400, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn list(
+    State(state): State<AppState>,
+    session: Session,
+    Query(q): Query<OrganizationQuery>,
+) -> ApiResult<Json<Page<OrganizationView>>> {
+    session.authorize(Action::ReadOrganizations, None)?;
+    let kind = match q.kind.as_deref().filter(|k| !k.is_empty()) {
+        Some(k) => Some(
+            OrgKind::parse("kind", k).map_err(|e| ApiError::bad_request(&e.field, e.message))?,
+        ),
+        None => None,
+    };
+    let (page, per_page) = Paging {
+        page: q.page,
+        per_page: q.per_page,
+    }
+    .resolve()?;
+    let (orgs, total) = state
+        .store()
+        .organizations(session.scope(), kind, per_page, (page - 1) * per_page)
+        .await?;
+    Ok(Json(Page {
+        items: orgs.iter().map(view).collect(),
+        page,
+        per_page,
+        total,
+    }))
+}
+
+/// One organization.
+#[utoipa::path(get, path = "/api/v1/organizations/{id}", tag = "organizations", params(("id" = i64, Path, description = "Organization id")),
+    responses((status = 200, body = OrganizationView), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn get(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<OrganizationView>> {
+    session.authorize(Action::ReadOrganizations, Some(id))?;
+    Ok(Json(view(
+        &state.store().organization(session.scope(), id).await?,
+    )))
+}
+
+/// Create a customer organization.
+#[utoipa::path(post, path = "/api/v1/organizations", tag = "organizations", request_body = OrganizationBody,
+    responses((status = 201, body = OrganizationView), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn create(
+    State(state): State<AppState>,
+    session: Session,
+    ApiJson(body): ApiJson<OrganizationBody>,
+) -> ApiResult<(StatusCode, Json<OrganizationView>)> {
+    session.authorize(Action::ManageOrganizations, None)?;
+    let mut errs = FieldErrors::default();
+    let name = errs.take(OrgName::parse("name", &body.name));
+    let kind = errs.take(OrgKind::parse("kind", &body.kind));
+    let domains = errs.take(parse_domains("domains", &body.domains));
+    if kind.is_some_and(|k| k != OrgKind::Customer) {
+        errs.push(partnerhub_domain::FieldError::new(
+            "kind",
+            "invalid",
+            "only customer organizations are created here; partners through /api/v1/partners",
+        ));
+    }
+    let (Some(name), Some(kind), Some(domains)) = (name, kind, domains) else {
+        return Err(errs.into());
+    };
+    if !errs.is_empty() {
+        return Err(errs.into());
+    }
+    let org = state
+        .store()
+        .create_organization(
+            &session.who(),
+            &NewOrganization {
+                kind,
+                name,
+                domains,
+            },
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(view(&org))))
+}

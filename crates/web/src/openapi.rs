@@ -1,0 +1,47 @@
+//! The OpenAPI 3.1 document of every route, generated from the handlers' annotations.
+
+use axum::Json;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::api;
+use crate::error::{ErrorBody, ErrorDetail, FieldErrorBody};
+use crate::health;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Partnerhub API", description = "The partner-program operations system: partner registry, organizations, users, tokens, audit log."),
+    paths(
+        health::healthz, health::readyz, health::metrics,
+        api::users::me, api::users::list, api::users::create,
+        api::users::list_tokens, api::users::issue_token, api::users::revoke_token,
+        api::partners::list, api::partners::create, api::partners::get, api::partners::update, api::partners::remove,
+        api::partners::export_csv, api::partners::import_csv,
+        api::documents::list, api::documents::create, api::documents::remove,
+        api::organizations::list, api::organizations::get, api::organizations::create,
+        api::audit::list, api::audit::verify,
+        api::delivery::list, api::delivery::create, api::delivery::replace,
+        document,
+    ),
+    components(schemas(ErrorBody, ErrorDetail, FieldErrorBody)),
+    modifiers(&BearerAuth),
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// This document.
+#[utoipa::path(get, path = "/api/openapi.json", tag = "operations", responses((status = 200, description = "The OpenAPI 3.1 document")))]
+pub async fn document() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}
