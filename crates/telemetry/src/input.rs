@@ -185,7 +185,11 @@ fn work<S: LineSink>(
             file: chunk.file,
             line: chunk.first_line,
         };
-        for line in chunk.data.split(|&b| b == b'\n') {
+        let data = &chunk.data[..];
+        let mut start = 0;
+        while start < data.len() {
+            let end = memchr::memchr(b'\n', &data[start..]).map_or(data.len(), |i| start + i);
+            let line = &data[start..end];
             let line = line.strip_suffix(b"\r").unwrap_or(line);
             if !line.iter().all(u8::is_ascii_whitespace) {
                 if let Err(why) = sink.line(line, at) {
@@ -193,6 +197,7 @@ fn work<S: LineSink>(
                 }
             }
             at.line += 1;
+            start = end + 1;
         }
         let _ = give_back.try_send(chunk.data);
     }
@@ -251,20 +256,19 @@ fn feed(
 
 /// Reads until `buf` holds another chunk's worth; returns whether the input ended.
 fn fill(reader: &mut dyn Read, buf: &mut Vec<u8>, path: &Path) -> Result<bool, InputError> {
-    let target = buf.len() + CHUNK;
-    if buf.capacity() < target {
-        buf.reserve(target - buf.len());
-    }
-    while buf.len() < target {
-        let start = buf.len();
-        buf.resize(target, 0);
-        match reader.read(&mut buf[start..]) {
+    let mut filled = buf.len();
+    let target = filled + CHUNK;
+    // Zeroed once per chunk: re-zeroing the tail after every short read costs more than the read.
+    buf.resize(target, 0);
+    let mut eof = false;
+    while filled < target {
+        match reader.read(&mut buf[filled..]) {
             Ok(0) => {
-                buf.truncate(start);
-                return Ok(true);
+                eof = true;
+                break;
             }
-            Ok(n) => buf.truncate(start + n),
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => buf.truncate(start),
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(source) => {
                 return Err(InputError::Read {
                     path: path.to_owned(),
@@ -273,5 +277,6 @@ fn fill(reader: &mut dyn Read, buf: &mut Vec<u8>, path: &Path) -> Result<bool, I
             }
         }
     }
-    Ok(false)
+    buf.truncate(filled);
+    Ok(eof)
 }

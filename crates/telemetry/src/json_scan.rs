@@ -4,17 +4,6 @@
 /// Why a JSON text could not be scanned.
 pub type ScanResult<T> = Result<T, &'static str>;
 
-/// Byte classes for skipping: 0 = uninteresting, 1 = quote, 2 = opening, 3 = closing.
-const CLASS: [u8; 256] = {
-    let mut t = [0u8; 256];
-    t[b'"' as usize] = 1;
-    t[b'{' as usize] = 2;
-    t[b'[' as usize] = 2;
-    t[b'}' as usize] = 3;
-    t[b']' as usize] = 3;
-    t
-};
-
 /// A cursor over one JSON text.
 pub struct Scanner<'a> {
     buf: &'a [u8],
@@ -79,61 +68,41 @@ impl<'a> Scanner<'a> {
     #[inline]
     fn raw_string(&mut self) -> ScanResult<&'a [u8]> {
         let start = self.pos + 1;
-        let mut i = start;
-        loop {
-            match memchr::memchr2(b'"', b'\\', &self.buf[i..]) {
-                Some(off) => {
-                    let at = i + off;
-                    if self.buf[at] == b'"' {
-                        self.pos = at + 1;
-                        return Ok(&self.buf[start..at]);
-                    }
-                    i = at + 2;
-                    if i > self.buf.len() {
-                        return Err("unterminated string");
-                    }
-                }
-                None => return Err("unterminated string"),
-            }
-        }
+        let end = string_end(self.buf, start)?;
+        self.pos = end;
+        Ok(&self.buf[start..end - 1])
     }
 
-    /// Skips an object or array; the cursor is on its opening bracket. Bracket kinds are not
-    /// matched against each other: the scanner trusts structure it does not read.
+    /// Skips an object or array; the cursor is on its opening bracket. Only the brackets of
+    /// the container's own kind are counted (the other kind nests inside without changing
+    /// where it ends) and strings are jumped over, so the scan moves by vectorised searches.
     fn skip_container(&mut self) -> ScanResult<()> {
         let buf = self.buf;
+        let (open, close) = if buf.get(self.pos) == Some(&b'{') {
+            (b'{', b'}')
+        } else {
+            (b'[', b']')
+        };
         let mut depth = 0usize;
         let mut i = self.pos;
-        while i < buf.len() {
-            let c = buf[i];
-            i += 1;
-            match CLASS[c as usize] {
-                0 => {}
-                1 => {
-                    // Inside a string: find its end, stepping over escapes.
-                    loop {
-                        match buf.get(i) {
-                            Some(b'"') => {
-                                i += 1;
-                                break;
-                            }
-                            Some(b'\\') => i += 2,
-                            Some(_) => i += 1,
-                            None => return Err("unterminated string"),
-                        }
-                    }
-                }
-                2 => depth += 1,
-                _ => {
-                    depth -= 1;
-                    if depth == 0 {
-                        self.pos = i;
-                        return Ok(());
-                    }
+        loop {
+            let at = i + memchr::memchr3(b'"', open, close, &buf[i..])
+                .ok_or("unterminated object or array")?;
+            let c = buf[at];
+            if c == b'"' {
+                i = string_end(buf, at + 1)?;
+            } else if c == open {
+                depth += 1;
+                i = at + 1;
+            } else {
+                i = at + 1;
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    self.pos = i;
+                    return Ok(());
                 }
             }
         }
-        Err("unterminated object or array")
     }
 
     fn literal(&mut self, word: &'static [u8]) -> ScanResult<()> {
@@ -208,6 +177,19 @@ impl<'a> Scanner<'a> {
     }
 }
 
+/// The index just past the closing quote of a string whose contents start at `i`.
+#[inline]
+fn string_end(buf: &[u8], mut i: usize) -> ScanResult<usize> {
+    loop {
+        let at = i + memchr::memchr2(b'"', b'\\', buf.get(i..).unwrap_or_default())
+            .ok_or("unterminated string")?;
+        if buf[at] == b'"' {
+            return Ok(at + 1);
+        }
+        i = at + 2;
+    }
+}
+
 /// Decodes a raw string's escapes; `None` if they are invalid or the text is not UTF-8.
 pub fn decode_string(raw: &[u8]) -> Option<String> {
     if !raw.contains(&b'\\') {
@@ -223,11 +205,9 @@ pub fn decode_string(raw: &[u8]) -> Option<String> {
 /// Whether a raw key equals `name` (decoding escapes only when present).
 #[inline]
 pub fn key_is(raw: &[u8], name: &[u8]) -> bool {
-    if raw.contains(&b'\\') {
-        decode_string(raw).is_some_and(|k| k.as_bytes() == name)
-    } else {
-        raw == name
-    }
+    // Names asked for never contain escapes, so only a mismatch needs a closer look.
+    raw == name
+        || (raw.contains(&b'\\') && decode_string(raw).is_some_and(|k| k.as_bytes() == name))
 }
 
 /// A count from a metric value: a non-negative number, or a string holding one. Negative values

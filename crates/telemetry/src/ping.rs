@@ -55,6 +55,12 @@ impl Node {
 
     #[inline]
     fn find(&self, raw_key: &[u8]) -> Option<&Child> {
+        if let Some((_, c)) = self.children.iter().find(|(k, _)| **k == *raw_key) {
+            return Some(c);
+        }
+        if !raw_key.contains(&b'\\') {
+            return None;
+        }
         self.children
             .iter()
             .find(|(k, _)| key_is(raw_key, k))
