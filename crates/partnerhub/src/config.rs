@@ -1,0 +1,154 @@
+//! Configuration: command-line flags, environment variables and an optional TOML file, in that
+//! order of precedence, resolved into one [`Settings`].
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context};
+use partnerhub_domain::scorecard::Weights;
+use partnerhub_web::WebConfig;
+use serde::Deserialize;
+
+/// Options every command takes.
+#[derive(Debug, Clone, clap::Args)]
+pub struct GlobalArgs {
+    /// Directory for the embedded database and other local state.
+    #[arg(long, env = "PARTNERHUB_DATA_DIR", global = true)]
+    pub data_dir: Option<PathBuf>,
+    /// Database URL: `postgres://…` for PostgreSQL; default an SQLite file in the data directory.
+    #[arg(long, env = "DATABASE_URL", global = true)]
+    pub database_url: Option<String>,
+    /// Optional TOML configuration file.
+    #[arg(long, env = "PARTNERHUB_CONFIG", global = true)]
+    pub config: Option<PathBuf>,
+}
+
+/// The configuration file's keys; unknown keys are an error, so a typo is never silently ignored.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    data_dir: Option<PathBuf>,
+    database_url: Option<String>,
+    addr: Option<String>,
+    vendor_name: Option<String>,
+    cookie_secure: Option<bool>,
+    session_hours: Option<i64>,
+    login_attempts: Option<u32>,
+    #[serde(default)]
+    scorecard: ScorecardConfig,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ScorecardConfig {
+    #[serde(default)]
+    weights: std::collections::BTreeMap<String, f64>,
+}
+
+/// Everything a command needs to know, resolved.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub data_dir: PathBuf,
+    pub database_url: String,
+    /// From the file; the `serve` flag and `PARTNERHUB_ADDR` take precedence.
+    pub addr: Option<String>,
+    pub vendor_name: String,
+    pub cookie_secure: Option<bool>,
+    pub session_hours: i64,
+    pub login_attempts: u32,
+    pub weights: Weights,
+}
+
+impl Settings {
+    pub fn load(args: &GlobalArgs) -> anyhow::Result<Self> {
+        let file = match &args.config {
+            Some(path) => read_file(path)?,
+            None => FileConfig::default(),
+        };
+        let data_dir = args
+            .data_dir
+            .clone()
+            .or(file.data_dir)
+            .unwrap_or_else(|| PathBuf::from("./data"));
+        let database_url = match args.database_url.clone().or(file.database_url) {
+            Some(url) if !url.trim().is_empty() => url,
+            _ => format!("sqlite://{}", data_dir.join("partnerhub.db").display()),
+        };
+        let vendor_name = std::env::var("PARTNERHUB_VENDOR_NAME")
+            .ok()
+            .or(file.vendor_name)
+            .unwrap_or_else(|| "GitLab".to_string());
+        if vendor_name.trim().is_empty() || vendor_name.chars().count() > 200 {
+            bail!("configuration: vendor_name must be 1 to 200 characters");
+        }
+        let weights =
+            Weights::from_pairs(file.scorecard.weights.iter().map(|(k, v)| (k.as_str(), *v)))
+                .map_err(|e| anyhow::anyhow!("configuration: {}", e.message))?;
+        let session_hours = file.session_hours.unwrap_or(12);
+        if !(1..=24 * 90).contains(&session_hours) {
+            bail!("configuration: session_hours must be between 1 and 2160");
+        }
+        Ok(Self {
+            data_dir,
+            database_url,
+            addr: file.addr,
+            vendor_name,
+            cookie_secure: file.cookie_secure,
+            session_hours,
+            login_attempts: file.login_attempts.unwrap_or(10).max(1),
+            weights,
+        })
+    }
+
+    /// The web layer's settings for a server bound to `addr`. Cookies are `Secure` unless the
+    /// file says otherwise or the server listens on loopback only (plain-HTTP local use).
+    pub fn web_config(&self, addr: &SocketAddr) -> WebConfig {
+        WebConfig {
+            vendor_name: self.vendor_name.clone(),
+            weights: self.weights.clone(),
+            cookie_secure: self.cookie_secure.unwrap_or(!addr.ip().is_loopback()),
+            session_hours: self.session_hours,
+            login_attempts: self.login_attempts,
+            ..WebConfig::default()
+        }
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        !(self.database_url.starts_with("postgres://")
+            || self.database_url.starts_with("postgresql://"))
+    }
+}
+
+fn read_file(path: &Path) -> anyhow::Result<FileConfig> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading configuration file {}", path.display()))?;
+    toml::from_str(&text).map_err(|e| anyhow::anyhow!("configuration file {}: {e}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_keys_in_the_file_are_refused() {
+        let err = toml::from_str::<FileConfig>("vendor = \"x\"")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("vendor"), "{err}");
+        let ok: FileConfig =
+            toml::from_str("vendor_name = \"Acme\"\n[scorecard.weights]\nrevenue = 2.0\n").unwrap();
+        assert_eq!(ok.vendor_name.as_deref(), Some("Acme"));
+    }
+
+    #[test]
+    fn the_default_database_is_sqlite_in_the_data_dir() {
+        let args = GlobalArgs {
+            data_dir: Some("/tmp/phx".into()),
+            database_url: None,
+            config: None,
+        };
+        let s = Settings::load(&args).unwrap();
+        assert_eq!(s.database_url, "sqlite:///tmp/phx/partnerhub.db");
+        assert!(s.is_sqlite());
+    }
+}

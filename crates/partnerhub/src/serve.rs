@@ -1,0 +1,121 @@
+//! `partnerhub serve`: open and migrate the database, seed first-start data (and the demo on
+//! request), bind, serve until SIGTERM or Ctrl-C, then close the database cleanly.
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use partnerhub_domain::delivery::handbook_delivery_models_for;
+use partnerhub_domain::organization::OrgName;
+use partnerhub_store::{Store, Who};
+use partnerhub_web::AppState;
+
+use crate::config::Settings;
+use crate::demo;
+
+/// Arguments of `partnerhub serve`.
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "PARTNERHUB_ADDR")]
+    pub addr: Option<String>,
+    /// Fill an empty database with a demo program and print its accounts.
+    #[arg(long)]
+    pub demo: bool,
+}
+
+/// Opens the configured database, creating the data directory for SQLite, and migrates it.
+pub async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
+    if settings.is_sqlite() {
+        std::fs::create_dir_all(&settings.data_dir)
+            .with_context(|| format!("creating data directory {}", settings.data_dir.display()))?;
+    }
+    let store = Store::connect(&settings.database_url)
+        .await
+        .context("opening the database")?;
+    store.migrate().await.context("migrating the database")?;
+    let vendor = OrgName::parse("vendor_name", &settings.vendor_name)
+        .map_err(|e| anyhow::anyhow!(e.message))?;
+    let vendor_id = store.ensure_vendor(&vendor).await?;
+    let _ = vendor_id;
+    store
+        .seed_delivery_models(
+            &Who::system("system"),
+            &handbook_delivery_models_for(&settings.vendor_name),
+        )
+        .await?;
+    Ok(store)
+}
+
+pub async fn run(settings: &Settings, args: ServeArgs) -> anyhow::Result<ExitCode> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .init();
+    let store = open_store(settings).await?;
+    if args.demo {
+        if store.is_empty().await? {
+            let vendor = OrgName::parse("vendor_name", &settings.vendor_name)
+                .map_err(|e| anyhow::anyhow!(e.message))?;
+            let vendor_id = store.ensure_vendor(&vendor).await?;
+            let accounts = demo::seed(&store, vendor_id, &settings.vendor_name).await?;
+            println!(
+                "Demo program created. Sign in with any of these accounts, password \"{}\":",
+                demo::DEMO_PASSWORD
+            );
+            for a in &accounts {
+                println!("  {:<34} {:<10} {}", a.email, a.role.code(), a.org);
+            }
+        } else {
+            println!("The database already holds data: demo seeding skipped.");
+        }
+    }
+    let addr_text = args
+        .addr
+        .or_else(|| settings.addr.clone())
+        .unwrap_or_else(|| "127.0.0.1:8080".to_string());
+    let addr: SocketAddr = addr_text.parse().with_context(|| {
+        format!("--addr: {addr_text:?} is not an address such as 127.0.0.1:8080")
+    })?;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("binding {addr}"))?;
+    let bound = listener.local_addr()?;
+    let state = AppState::new(store.clone(), settings.web_config(&bound));
+    println!("Partnerhub is ready at http://{bound}/");
+    partnerhub_web::serve(listener, state, shutdown_signal()).await?;
+    store.close().await;
+    tracing::info!("stopped");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}
