@@ -77,7 +77,10 @@ fn is_word(s: &str) -> bool {
 /// Classifies a request target (path and query). Metadata, install scripts and everything else
 /// that is not a product artifact is `None`.
 pub fn classify_path(target: &str) -> Option<Artifact<'_>> {
-    let (path, query) = target.split_once('?').unwrap_or((target, ""));
+    let (path, query) = match memchr::memchr(b'?', target.as_bytes()) {
+        Some(i) => (&target[..i], &target[i + 1..]),
+        None => (target, ""),
+    };
     if let Some(rest) = path.strip_prefix("/gitlab/") {
         return omnibus(rest);
     }
@@ -92,6 +95,10 @@ pub fn classify_path(target: &str) -> Option<Artifact<'_>> {
 
 /// `/gitlab/{repo}/[packages/]{distro}/[pool/]{release}/…/{package file}[/download.{deb,rpm}]`.
 fn omnibus(rest: &str) -> Option<Artifact<'_>> {
+    // Most requests under /gitlab/ are repository metadata: reject them by extension first.
+    if !(rest.ends_with(".deb") || rest.ends_with(".rpm")) {
+        return None;
+    }
     let (repo, rest) = rest.split_once('/')?;
     if !REPOS.contains(&repo) {
         return None;

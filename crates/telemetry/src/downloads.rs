@@ -41,39 +41,50 @@ impl SplitBy {
 /// One request of an access log.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Request<'a> {
-    pub client: &'a str,
+    pub client: &'a [u8],
     pub at: Instant,
-    pub method: &'a str,
-    /// Path and query, without scheme and host.
-    pub target: &'a str,
+    pub method: &'a [u8],
+    /// Path and query as sent (an absolute URI keeps its scheme and host).
+    pub target: &'a [u8],
     pub status: u16,
 }
 
 /// Parses a combined-format line:
 /// `IP - USER [DD/Mon/YYYY:HH:MM:SS +ZZZZ] "METHOD TARGET PROTO" STATUS BYTES "REFERER" "AGENT"`.
+/// Works on bytes with vectorised searches: only the client and the request need to be text.
 pub fn parse_combined(line: &[u8]) -> Result<Request<'_>, Malformed> {
-    let line = std::str::from_utf8(line).map_err(|_| Malformed("line is not UTF-8 text"))?;
-    let (client, rest) = line.split_once(' ').ok_or(Malformed("no client address"))?;
-    let open = rest.find('[').ok_or(Malformed("no [time]"))?;
-    let rest = &rest[open + 1..];
-    let close = rest.find(']').ok_or(Malformed("no [time]"))?;
-    let at = parse_log_time(rest[..close].as_bytes()).ok_or(Malformed("invalid time"))?;
-    let rest = rest[close + 1..]
-        .strip_prefix(" \"")
+    let sp = memchr::memchr(b' ', line).ok_or(Malformed("no client address"))?;
+    let client = &line[..sp];
+    let open = sp + memchr::memchr(b'[', &line[sp..]).ok_or(Malformed("no [time]"))?;
+    let close = open + memchr::memchr(b']', &line[open..]).ok_or(Malformed("no [time]"))?;
+    let at = parse_log_time(&line[open + 1..close]).ok_or(Malformed("invalid time"))?;
+    let rest = line[close + 1..]
+        .strip_prefix(b" \"")
         .ok_or(Malformed("no \"request\""))?;
     // Servers escape quotes inside the request line, so the next quote closes it.
-    let end = rest
-        .find('"')
-        .ok_or(Malformed("unterminated \"request\""))?;
+    let end = memchr::memchr(b'"', rest).ok_or(Malformed("unterminated \"request\""))?;
     let request = &rest[..end];
     let rest = rest[end + 1..]
-        .strip_prefix(' ')
+        .strip_prefix(b" ")
         .ok_or(Malformed("no status"))?;
-    let status = rest.get(..3).ok_or(Malformed("no status"))?;
-    let status = parse_status(status).ok_or(Malformed("invalid status"))?;
-    let mut parts = request.split(' ');
-    let method = parts.next().unwrap_or_default();
-    let target = strip_origin(parts.next().unwrap_or_default());
+    let status = match rest.get(..3) {
+        Some(&[a, b, c])
+            if a.is_ascii_digit() && b.is_ascii_digit() && c.is_ascii_digit() && a != b'0' =>
+        {
+            u16::from(a - b'0') * 100 + u16::from(b - b'0') * 10 + u16::from(c - b'0')
+        }
+        _ => return Err(Malformed("invalid status")),
+    };
+    let (method, target) = match memchr::memchr(b' ', request) {
+        Some(i) => {
+            let after = &request[i + 1..];
+            let t_end = memchr::memchr(b' ', after).unwrap_or(after.len());
+            (&request[..i], &after[..t_end])
+        }
+        None => (request, &b""[..]),
+    };
+    // Junk request lines (TLS handshakes on the plain port) are requests, just not downloads;
+    // text is checked only for the requests that are counted.
     Ok(Request {
         client,
         at,
@@ -168,18 +179,22 @@ struct DownloadCounts {
 
 impl DownloadCounts {
     fn count(&mut self, r: &Request<'_>) {
-        if r.method != "GET" || !(200..300).contains(&r.status) {
+        if r.method != b"GET" || !(200..300).contains(&r.status) {
             return;
         }
-        let Some(artifact) = classify_path(r.target) else {
+        let Ok(target) = std::str::from_utf8(r.target) else {
+            return;
+        };
+        let target = strip_origin(target);
+        let Some(artifact) = classify_path(target) else {
             return;
         };
         let split = self.split.map_or_else(String::new, |s| s.value(&artifact));
         let key = (r.at.month(), artifact.method, split);
         if r.status == 206 {
-            let path = r.target.split('?').next().unwrap_or_default();
-            self.ranged
-                .insert((key, r.client.to_owned(), path.to_owned()));
+            let path = target.split('?').next().unwrap_or_default();
+            let client = String::from_utf8_lossy(r.client).into_owned();
+            self.ranged.insert((key, client, path.to_owned()));
         } else {
             *self.counts.entry(key).or_insert(0) += 1;
         }
@@ -191,10 +206,10 @@ impl LineSink for DownloadCounts {
         if line.first() == Some(&b'{') {
             let r = parse_json_line(line)?;
             self.count(&Request {
-                client: &r.client,
+                client: r.client.as_bytes(),
                 at: r.at,
-                method: &r.method,
-                target: &r.target,
+                method: r.method.as_bytes(),
+                target: r.target.as_bytes(),
                 status: r.status,
             });
         } else {
@@ -294,7 +309,12 @@ mod tests {
         let r = parse_combined(br#"203.0.113.7 - - [04/Oct/2026:12:00:00 +0000] "GET /gitlab-7.9.0.tgz HTTP/1.1" 200 81234 "-" "Helm/3.14.0""#).unwrap();
         assert_eq!(
             (r.client, r.method, r.target, r.status),
-            ("203.0.113.7", "GET", "/gitlab-7.9.0.tgz", 200)
+            (
+                &b"203.0.113.7"[..],
+                &b"GET"[..],
+                &b"/gitlab-7.9.0.tgz"[..],
+                200
+            )
         );
         assert_eq!(r.at.month().to_string(), "2026-10");
     }

@@ -2,12 +2,13 @@
 //! line ends that worker threads parse in parallel; malformed lines are counted and named.
 
 use std::collections::BTreeSet;
+use std::collections::VecDeque;
 use std::fmt;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Receiver, SyncSender};
-use std::sync::Mutex;
+use std::sync::{Condvar, Mutex};
 
 /// Bytes handed to a worker at a time.
 const CHUNK: usize = 4 << 20;
@@ -120,6 +121,64 @@ pub fn open(path: &Path) -> Result<Box<dyn Read + Send>, InputError> {
     }
 }
 
+/// A bounded hand-off of chunks from the reader to the workers. Waiting parks the thread: on
+/// two cores a reader that spins while the queue is full takes a core from the parsers.
+struct ChunkQueue {
+    state: Mutex<(VecDeque<Chunk>, bool)>,
+    not_empty: Condvar,
+    not_full: Condvar,
+    capacity: usize,
+}
+
+impl ChunkQueue {
+    fn new(capacity: usize) -> Self {
+        Self {
+            state: Mutex::new((VecDeque::new(), false)),
+            not_empty: Condvar::new(),
+            not_full: Condvar::new(),
+            capacity,
+        }
+    }
+
+    /// Waits for room and queues a chunk; `false` if the queue is gone.
+    fn push(&self, chunk: Chunk) -> bool {
+        let Ok(mut state) = self.state.lock() else {
+            return false;
+        };
+        while state.0.len() >= self.capacity {
+            state = match self.not_full.wait(state) {
+                Ok(s) => s,
+                Err(_) => return false,
+            };
+        }
+        state.0.push_back(chunk);
+        self.not_empty.notify_one();
+        true
+    }
+
+    /// Waits for a chunk; `None` once the queue is closed and empty.
+    fn pop(&self) -> Option<Chunk> {
+        let mut state = self.state.lock().ok()?;
+        loop {
+            if let Some(c) = state.0.pop_front() {
+                self.not_full.notify_one();
+                return Some(c);
+            }
+            if state.1 {
+                return None;
+            }
+            state = self.not_empty.wait(state).ok()?;
+        }
+    }
+
+    fn close(&self) {
+        if let Ok(mut state) = self.state.lock() {
+            state.1 = true;
+        }
+        self.not_empty.notify_all();
+    }
+}
+
 struct Chunk {
     file: u32,
     first_line: u64,
@@ -135,22 +194,21 @@ pub fn read_lines<S: LineSink>(
         return Err(InputError::NoFiles);
     }
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let (send, recv) = mpsc::sync_channel::<Chunk>(workers * 2);
+    let queue = ChunkQueue::new(workers * 2);
     let (give_back, recycled) = mpsc::sync_channel::<Vec<u8>>(workers * 3);
-    let recv = Mutex::new(recv);
     let mut outcome: Result<(), InputError> = Ok(());
     let results: Vec<(S, BadLines)> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..workers)
             .map(|_| {
-                let recv = &recv;
+                let queue = &queue;
                 let give_back = give_back.clone();
                 let make = &make;
-                scope.spawn(move || work(recv, &give_back, make()))
+                scope.spawn(move || work(queue, &give_back, make()))
             })
             .collect();
         drop(give_back);
-        outcome = feed(files, &send, &recycled);
-        drop(send);
+        outcome = feed(files, &queue, &recycled);
+        queue.close();
         handles.into_iter().filter_map(|h| h.join().ok()).collect()
     });
     outcome?;
@@ -170,17 +228,12 @@ pub fn read_lines<S: LineSink>(
 }
 
 fn work<S: LineSink>(
-    recv: &Mutex<Receiver<Chunk>>,
+    queue: &ChunkQueue,
     give_back: &SyncSender<Vec<u8>>,
     mut sink: S,
 ) -> (S, BadLines) {
     let mut bad = BadLines::default();
-    loop {
-        let next = match recv.lock() {
-            Ok(r) => r.recv(),
-            Err(_) => break,
-        };
-        let Ok(chunk) = next else { break };
+    while let Some(chunk) = queue.pop() {
         let mut at = LineAt {
             file: chunk.file,
             line: chunk.first_line,
@@ -206,7 +259,7 @@ fn work<S: LineSink>(
 
 fn feed(
     files: &[PathBuf],
-    send: &SyncSender<Chunk>,
+    queue: &ChunkQueue,
     recycled: &Receiver<Vec<u8>>,
 ) -> Result<(), InputError> {
     for (index, path) in files.iter().enumerate() {
@@ -241,7 +294,7 @@ fn feed(
                     first_line: line,
                     data: buf,
                 };
-                if send.send(chunk).is_err() {
+                if !queue.push(chunk) {
                     return Ok(());
                 }
             }

@@ -223,7 +223,7 @@ pub fn count(value: Scalar<'_>) -> Option<u64> {
     }
     let s = std::str::from_utf8(text).ok()?;
     let f: f64 = s.parse().ok()?;
-    if f.is_finite() && f >= 0.0 && f < 9.0e18 {
+    if f.is_finite() && (0.0..9.0e18).contains(&f) {
         Some(f.floor() as u64)
     } else {
         None

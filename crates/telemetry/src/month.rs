@@ -126,14 +126,17 @@ pub fn civil_from_days(days: i64) -> (i32, u8, u8) {
 }
 
 fn valid_date(year: u32, month: u32, day: u32) -> bool {
+    const DAYS: [u32; 12] = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
     if !(1..=12).contains(&month) || day == 0 || year == 0 {
         return false;
     }
-    let m = Month {
-        year: year as i32,
-        month: month as u8,
+    let leap = year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400));
+    let max = if month == 2 && leap {
+        29
+    } else {
+        DAYS[month as usize - 1]
     };
-    day <= m.days()
+    day <= max
 }
 
 /// Parses `YYYY-MM-DDTHH:MM:SS[.fff][Z|±HH:MM|±HHMM]` (a space may replace `T`; no zone means

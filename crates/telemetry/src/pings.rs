@@ -177,7 +177,9 @@ pub fn summarise(
     options: &PingOptions,
 ) -> PingReport {
     let n = options.stages.stages.len();
-    let mut sums: BTreeMap<(Month, String, Option<String>), (u64, Vec<u64>)> = BTreeMap::new();
+    // (month, platform, installation type) → (installations, SMAU per stage)
+    type Sums = BTreeMap<(Month, String, Option<String>), (u64, Vec<u64>)>;
+    let mut sums = Sums::new();
     for inst in installations {
         let itype = inst.installation_type.as_deref();
         if !options.include_development && itype == Some(DEVELOPMENT_KIT) {

@@ -63,7 +63,7 @@ struct Intervals<K> {
 impl<K: Key> Intervals<K> {
     /// `prefixes`: (first, last, length, value); on identical prefixes the lowest value wins.
     fn build(mut prefixes: Vec<(K, K, u8, u32)>) -> Self {
-        prefixes.sort_unstable_by(|a, b| (a.0, a.2, a.3).cmp(&(b.0, b.2, b.3)));
+        prefixes.sort_unstable_by_key(|p| (p.0, p.2, p.3));
         prefixes.dedup_by(|later, first| later.0 == first.0 && later.2 == first.2);
 
         let mut out = Self {

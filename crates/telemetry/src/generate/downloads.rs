@@ -408,7 +408,7 @@ pub fn generate_downloads(
         }
         out.write(text.as_bytes())?;
         i += 1;
-        if i % 8192 == 0 {
+        if i.is_multiple_of(8192) {
             progress.advance(8192);
         }
     }

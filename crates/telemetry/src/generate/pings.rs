@@ -352,7 +352,7 @@ pub fn generate_pings(
         );
         line.push_str("}\n");
         out.write(line.as_bytes())?;
-        if n % 4096 == 0 {
+        if n.is_multiple_of(4096) {
             progress.advance(4096.min(schedule.len() as u64));
         }
     }
