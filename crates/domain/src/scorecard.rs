@@ -77,7 +77,7 @@ impl Weights {
         for (code, weight) in pairs {
             let field = format!("scorecard.weights.{code}");
             let criterion = Criterion::parse(&field, code)?;
-            if !weight.is_finite() || weight < 0.0 || weight > 100.0 {
+            if !weight.is_finite() || !(0.0..=100.0).contains(&weight) {
                 return Err(FieldError::new(
                     field.clone(),
                     "out_of_range",

@@ -79,10 +79,13 @@ const WHERE: &str = "WHERE ($1 IS NULL OR p.org_id = $1) AND ($2 IS NULL OR p.fa
     AND ($6 IS NULL OR o.name_key LIKE $6 ESCAPE '\\' OR EXISTS (SELECT 1 FROM organization_domains d \
     WHERE d.org_id = o.id AND d.domain LIKE $6 ESCAPE '\\'))";
 
+/// A contact row: partner id, name, email, title, phone.
+type ContactRow = (i64, String, String, Option<String>, Option<String>);
+
 /// Rows of the child tables of a page of partners.
 struct Children {
     domains: Vec<(i64, String)>,
-    contacts: Vec<(i64, String, String, Option<String>, Option<String>)>,
+    contacts: Vec<ContactRow>,
     scores: Vec<(i64, String, i64, Option<String>)>,
 }
 
