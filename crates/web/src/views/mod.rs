@@ -1,9 +1,58 @@
-//! The server-rendered web UI.
+//! The server-rendered web UI: sign-in, the partner registry, delivery models, API tokens,
+//! users and the audit log, as HTML pages that work without JavaScript.
+//!
+//! Every page handler takes an [`auth::Session`](crate::auth::Session) and asks
+//! `authorize` before touching data; every form handler takes [`forms::Posted`], which checks
+//! the session's CSRF token.
 
+mod admin;
+mod delivery;
+mod documents;
+mod forms;
+mod layout;
+mod login;
+mod partner_form;
+mod partner_page;
+mod partners;
+mod tokens;
+
+use axum::response::Redirect;
+use axum::routing::{get, post};
 use axum::Router;
 
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/", get(|| async { Redirect::to("/partners") }))
+        .route("/static/app.css", get(layout::stylesheet))
+        .route("/login", get(login::form).post(login::submit))
+        .route("/logout", post(login::logout))
+        .route("/partners", get(partners::list).post(partner_form::create))
+        .route("/partners/new", get(partner_form::new))
+        .route(
+            "/partners/import",
+            get(partners::import_page).post(partners::import),
+        )
+        .route(
+            "/partners/{id}",
+            get(partner_page::show).post(partner_form::update),
+        )
+        .route("/partners/{id}/edit", get(partner_form::edit))
+        .route("/partners/{id}/delete", post(partner_page::delete))
+        .route("/partners/{id}/documents", post(documents::add))
+        .route(
+            "/partners/{id}/documents/{doc_id}/delete",
+            post(documents::delete),
+        )
+        .route("/delivery-models", get(delivery::table))
+        .route(
+            "/delivery-models/{id}/edit",
+            get(delivery::edit).post(delivery::save),
+        )
+        .route("/tokens", get(tokens::list).post(tokens::issue))
+        .route("/tokens/{id}/revoke", post(tokens::revoke))
+        .route("/admin/users", get(admin::users).post(admin::create_user))
+        .route("/admin/audit", get(admin::audit))
+        .fallback(layout::not_found)
 }

@@ -1,0 +1,195 @@
+//! The signed-in user's API tokens: issue one (its secret is shown once, on the result page),
+//! see when each was last used, and revoke.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Redirect};
+use partnerhub_domain::access::Action;
+use partnerhub_domain::{field, FieldError, FieldErrors};
+
+use super::forms::{parse_id, Errors, Fields, Posted, Rejected};
+use super::layout::{render_status, Chrome, PageResult, Section};
+use crate::api::rfc3339;
+use crate::auth::{self, Session};
+use crate::state::AppState;
+
+/// Longest token label.
+const MAX_LABEL: usize = 100;
+
+/// A token as listed.
+pub struct TokenLine {
+    pub id: i64,
+    pub label: String,
+    pub created: String,
+    pub expires: String,
+    pub last_used: String,
+    pub revoked: bool,
+}
+
+#[derive(Template)]
+#[template(path = "tokens.html")]
+struct TokensPage {
+    chrome: Chrome,
+    tokens: Vec<TokenLine>,
+    /// The secret of a token just issued: shown on this page only.
+    issued: Option<String>,
+    fields: Fields,
+    errors: Errors,
+}
+
+impl TokensPage {
+    fn value(&self, name: &str) -> &str {
+        self.fields.get(name)
+    }
+}
+
+fn day(t: time::OffsetDateTime) -> String {
+    rfc3339(t).get(..10).unwrap_or_default().to_string()
+}
+
+async fn tokens_page(
+    state: &AppState,
+    session: &Session,
+    status: StatusCode,
+    issued: Option<String>,
+    fields: Fields,
+    errors: Errors,
+    done: Option<&str>,
+) -> PageResult {
+    let tokens = state
+        .store()
+        .tokens(Some(session.user.id))
+        .await?
+        .iter()
+        .map(|t| TokenLine {
+            id: t.id,
+            label: t.label.clone(),
+            created: day(t.created_at),
+            expires: t
+                .expires_at
+                .and_then(|s| time::OffsetDateTime::from_unix_timestamp(s).ok())
+                .map(day)
+                .unwrap_or_else(|| "never".into()),
+            last_used: t.last_used_at.map(day).unwrap_or_else(|| "never".into()),
+            revoked: t.revoked_at.is_some(),
+        })
+        .collect();
+    let page = TokensPage {
+        chrome: Chrome::new(state, session, Section::Tokens).with_notice(done),
+        tokens,
+        issued,
+        fields,
+        errors,
+    };
+    let mut res = render_status(status, &page);
+    // A page that may hold a secret must not linger in any cache.
+    res.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    Ok(res)
+}
+
+/// `GET /tokens`.
+pub async fn list(
+    State(state): State<AppState>,
+    session: Session,
+    Query(q): Query<HashMap<String, String>>,
+) -> PageResult {
+    session.authorize(Action::ManageOwnTokens, None)?;
+    let done = q.get("done").map(String::as_str);
+    tokens_page(
+        &state,
+        &session,
+        StatusCode::OK,
+        None,
+        Fields::default(),
+        Errors::default(),
+        done,
+    )
+    .await
+}
+
+/// The label and expiry of a new token, checked as the API checks them.
+fn parse_request(fields: &Fields) -> Result<(String, Option<i64>), FieldErrors> {
+    let mut errs = FieldErrors::default();
+    let label = errs.take(field::text("label", fields.get("label"), MAX_LABEL));
+    let expires_at = match fields.non_blank("expires_in_days").map(str::trim) {
+        None => Some(None),
+        Some(raw) => match raw.parse::<i64>() {
+            Ok(d) if (1..=3650).contains(&d) => Some(Some(
+                time::OffsetDateTime::now_utc().unix_timestamp() + d * 86_400,
+            )),
+            _ => errs.take(Err(FieldError::new(
+                "expires_in_days",
+                "out_of_range",
+                "expires_in_days must be a number of days between 1 and 3650",
+            ))),
+        },
+    };
+    match (label, expires_at) {
+        (Some(l), Some(e)) if errs.is_empty() => Ok((l, e)),
+        _ => Err(errs),
+    }
+}
+
+/// `POST /tokens`: issues a token and shows its secret this once.
+pub async fn issue(State(state): State<AppState>, posted: Posted) -> PageResult {
+    let Posted { session, fields } = posted;
+    session.authorize(Action::ManageOwnTokens, None)?;
+    let result = match parse_request(&fields) {
+        Ok((label, expires_at)) => {
+            let token = auth::new_api_token();
+            state
+                .store()
+                .create_token(
+                    &session.who(),
+                    session.user.id,
+                    &label,
+                    &auth::secret_hash(&token),
+                    expires_at,
+                )
+                .await
+                .map(|_| token)
+                .map_err(Rejected::from)
+        }
+        Err(errs) => Err(Rejected::from(errs)),
+    };
+    match result {
+        Ok(token) => {
+            tokens_page(
+                &state,
+                &session,
+                StatusCode::CREATED,
+                Some(token),
+                Fields::default(),
+                Errors::default(),
+                None,
+            )
+            .await
+        }
+        Err(Rejected::Page(e)) => Err(e),
+        Err(Rejected::Fields(status, errors)) => {
+            tokens_page(&state, &session, status, None, fields, errors, None).await
+        }
+    }
+}
+
+/// `POST /tokens/{id}/revoke`: only the owner's own tokens.
+pub async fn revoke(
+    State(state): State<AppState>,
+    Path(raw): Path<String>,
+    posted: Posted,
+) -> PageResult {
+    let session = posted.session;
+    let id = parse_id(&raw)?;
+    session.authorize(Action::ManageOwnTokens, None)?;
+    state
+        .store()
+        .revoke_token(&session.who(), Some(session.user.id), id)
+        .await?;
+    Ok(Redirect::to("/tokens?done=token-revoked").into_response())
+}
