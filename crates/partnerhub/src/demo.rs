@@ -391,7 +391,7 @@ pub async fn seed(store: &Store, vendor_id: i64, vendor: &str) -> anyhow::Result
                     .enumerate()
                     .map(|(c, crit)| ScoreInput {
                         criterion: crit.code().to_string(),
-                        score: ((i * 7 + c * 3) % 6) as i64,
+                        score: demo_score(category, i, c),
                         note: (c == 0).then(|| "Assessed at the quarterly review".to_string()),
                     })
                     .collect(),
@@ -500,6 +500,16 @@ pub async fn seed(store: &Store, vendor_id: i64, vendor: &str) -> anyhow::Result
         }
     }
     Ok(accounts)
+}
+
+/// A plausible score: platform partners rate high, the long tail lower, with some spread.
+fn demo_score(category: &str, partner: usize, criterion: usize) -> i64 {
+    let base = match category {
+        "platform_cloud" | "platform_kubernetes" => 3,
+        "integrated" | "global_si" | "msp" => 2,
+        _ => 1,
+    };
+    (base + ((partner * 3 + criterion * 5) % 3) as i64).min(5)
 }
 
 async fn create_user(

@@ -84,38 +84,29 @@ pub async fn run(settings: &Settings, args: ServeArgs) -> anyhow::Result<ExitCod
         .with_context(|| format!("binding {addr}"))?;
     let bound = listener.local_addr()?;
     let state = AppState::new(store.clone(), settings.web_config(&bound));
+    let shutdown = shutdown_signal()?;
     println!("Partnerhub is ready at http://{bound}/");
-    partnerhub_web::serve(listener, state, shutdown_signal()).await?;
+    partnerhub_web::serve(listener, state, shutdown).await?;
     store.close().await;
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)
 }
 
-/// Resolves on Ctrl-C or SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        if let Err(e) = tokio::signal::ctrl_c().await {
-            tracing::error!(error = %e, "cannot listen for Ctrl-C");
-            std::future::pending::<()>().await;
-        }
-    };
+/// Resolves on Ctrl-C or SIGTERM. The handlers are installed before this returns, so a signal
+/// that arrives as soon as the server reports ready is not lost.
+fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()> + Send + 'static> {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "cannot listen for SIGTERM");
-                std::future::pending::<()>().await;
-            }
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .context("listening for SIGTERM")?;
+    let ctrl_c = tokio::signal::ctrl_c();
+    Ok(async move {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = ctrl_c => {},
+            _ = term.recv() => {},
         }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = term => {},
-    }
-    tracing::info!("shutting down: finishing in-flight requests");
+        #[cfg(not(unix))]
+        let _ = ctrl_c.await;
+        tracing::info!("shutting down: finishing in-flight requests");
+    })
 }
