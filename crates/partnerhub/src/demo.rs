@@ -509,7 +509,8 @@ fn demo_score(category: &str, partner: usize, criterion: usize) -> i64 {
         "integrated" | "global_si" | "msp" => 2,
         _ => 1,
     };
-    (base + ((partner * 3 + criterion * 5) % 3) as i64).min(5)
+    let spread = ((partner * 31 + criterion * 17 + partner * criterion * 7) % 5) as i64;
+    (base + spread - 1).clamp(0, 5)
 }
 
 async fn create_user(
