@@ -37,6 +37,7 @@ macro_rules! on_both_databases {
 
 mod app;
 mod audit;
+mod browser;
 mod health;
 mod isolation;
 mod openapi;
