@@ -132,7 +132,10 @@ pub struct Extras {
     pub done: Option<String>,
 }
 
+/// A weight or total as people write it: `3`, `2.5`, never `-0`.
 fn number(x: f64) -> String {
+    // An empty sum of floats is -0.0, which would print as "-0".
+    let x = if x == 0.0 { 0.0 } else { x };
     if x.fract() == 0.0 {
         format!("{x:.0}")
     } else {
