@@ -105,6 +105,19 @@ impl Errors {
         &self.0
     }
 
+    /// An error as the summary lists it: a contact's error says which contact.
+    pub fn described(&self, e: &FieldError) -> String {
+        let row = e
+            .field
+            .strip_prefix("contacts[")
+            .and_then(|rest| rest.split_once(']'))
+            .and_then(|(n, _)| n.parse::<usize>().ok());
+        match row {
+            Some(n) => format!("Contact {}: {}", n + 1, e.message),
+            None => e.message.clone(),
+        }
+    }
+
     /// A summary sentence for the top of the form.
     pub fn summary(&self) -> String {
         match self.0.len() {

@@ -41,7 +41,8 @@ pub struct Row {
 impl Row {
     fn new(p: &PartnerRecord, state: &AppState) -> Self {
         let d = &p.draft;
-        let percent = d.scorecard.total(&state.config().weights).percent;
+        // An unscored card sums to -0.0; show it as 0.
+        let percent = d.scorecard.total(&state.config().weights).percent + 0.0;
         Self {
             id: p.id,
             name: d.name.as_str().to_string(),
