@@ -162,7 +162,9 @@ impl Scorecard {
             .scores
             .iter()
             .map(|s| weights.weight(s.criterion) * f64::from(s.score))
-            .sum();
+            .sum::<f64>()
+            // An empty float sum is -0.0; a card with no scores totals plain 0.
+            + 0.0;
         let percent = if max > 0.0 {
             (weighted / max * 1000.0).round() / 10.0
         } else {
@@ -227,6 +229,13 @@ mod tests {
         let t = card.total(&w);
         assert_eq!(t.weighted, 9.0);
         assert_eq!(t.max, 5.0 * 7.0);
+    }
+
+    #[test]
+    fn an_empty_card_totals_plain_zero() {
+        let t = Scorecard::default().total(&Weights::default());
+        assert!(t.weighted == 0.0 && t.weighted.is_sign_positive());
+        assert!(t.percent.is_sign_positive());
     }
 
     #[test]

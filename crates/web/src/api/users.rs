@@ -116,6 +116,50 @@ pub fn check_password(field: &str, password: &str) -> Result<(), FieldError> {
     Ok(())
 }
 
+/// Checks a new account as the API and the admin page both submit it. Staff roles default to
+/// `vendor_org`; partner and customer users must name their organization. Returns the user
+/// (without a password hash) and the password to hash, if any.
+pub fn parse_new_user(
+    email: &str,
+    name: &str,
+    role: &str,
+    org_id: Option<i64>,
+    password: Option<&str>,
+    vendor_org: i64,
+) -> Result<(NewUser, Option<String>), FieldErrors> {
+    let mut errs = FieldErrors::default();
+    let email = errs.take(EmailAddress::parse("email", email));
+    let name = errs.take(person_name("name", name));
+    let role = errs.take(Role::parse("role", role));
+    let password = password.filter(|p| !p.is_empty());
+    if let Some(pw) = password {
+        errs.take(check_password("password", pw));
+    }
+    let org_id = match (org_id, role) {
+        (Some(id), _) => Some(id),
+        (None, Some(r)) if r.is_staff() => Some(vendor_org),
+        (None, Some(_)) => errs.take(Err(FieldError::new(
+            "org_id",
+            "required",
+            "partner and customer users need their organization",
+        ))),
+        (None, None) => None,
+    };
+    match (email, name, role, org_id) {
+        (Some(email), Some(name), Some(role), Some(org_id)) if errs.is_empty() => Ok((
+            NewUser {
+                email,
+                name,
+                role,
+                org_id,
+                password_hash: None,
+            },
+            password.map(str::to_string),
+        )),
+        _ => Err(errs),
+    }
+}
+
 /// The signed-in user.
 #[utoipa::path(get, path = "/api/v1/me", tag = "users", responses((status = 200, body = UserView), (status = 401, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn me(session: Session) -> Json<UserView> {
@@ -153,41 +197,18 @@ pub async fn create(
     ApiJson(body): ApiJson<UserBody>,
 ) -> ApiResult<(StatusCode, Json<UserView>)> {
     session.authorize(Action::ManageUsers, None)?;
-    let mut errs = FieldErrors::default();
-    let email = errs.take(EmailAddress::parse("email", &body.email));
-    let name = errs.take(person_name("name", &body.name));
-    let role = errs.take(Role::parse("role", &body.role));
-    if let Some(pw) = &body.password {
-        errs.take(check_password("password", pw));
+    let (mut new, password) = parse_new_user(
+        &body.email,
+        &body.name,
+        &body.role,
+        body.org_id,
+        body.password.as_deref(),
+        session.user.org_id,
+    )?;
+    if let Some(pw) = password {
+        new.password_hash = Some(auth::hash_password(&pw).map_err(|_| ApiError::internal())?);
     }
-    let (Some(email), Some(name), Some(role)) = (email, name, role) else {
-        return Err(errs.into());
-    };
-    if !errs.is_empty() {
-        return Err(errs.into());
-    }
-    let org_id = match (body.org_id, role.is_staff()) {
-        (Some(id), _) => id,
-        (None, true) => session.user.org_id,
-        (None, false) => return Err(FieldError::required("org_id").into()),
-    };
-    let password_hash = match &body.password {
-        Some(pw) => Some(auth::hash_password(pw).map_err(|_| ApiError::internal())?),
-        None => None,
-    };
-    let user = state
-        .store()
-        .create_user(
-            &session.who(),
-            &NewUser {
-                email,
-                name,
-                role,
-                org_id,
-                password_hash,
-            },
-        )
-        .await?;
+    let user = state.store().create_user(&session.who(), &new).await?;
     Ok((StatusCode::CREATED, Json(view(&user))))
 }
 

@@ -8,14 +8,14 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use partnerhub_domain::access::{Action, Scope};
-use partnerhub_domain::organization::{person_name, EmailAddress, Role};
+use partnerhub_domain::organization::Role;
 use partnerhub_domain::{FieldError, FieldErrors};
 use partnerhub_store::{AuditFilter, NewUser};
 
 use super::forms::{Choice, Errors, Fields, Posted, Rejected};
 use super::layout::{render, render_status, Chrome, PageResult, Section, ViewError};
 use super::partner_page::{changes, Change};
-use crate::api::users::check_password;
+use crate::api::users::parse_new_user;
 use crate::auth::{self, Session};
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -121,41 +121,26 @@ pub async fn users(
     .await
 }
 
-/// The new account as submitted, checked as the API checks it.
+/// The new account as submitted, checked by the API's own rules.
 fn parse_user(fields: &Fields, vendor_org: i64) -> Result<(NewUser, Option<String>), FieldErrors> {
-    let mut errs = FieldErrors::default();
-    let email = errs.take(EmailAddress::parse("email", fields.get("email")));
-    let name = errs.take(person_name("name", fields.get("name")));
-    let role = errs.take(Role::parse("role", fields.get("role")));
-    let password = fields.non_blank("password").map(str::to_string);
-    if let Some(pw) = &password {
-        errs.take(check_password("password", pw));
-    }
-    let org_id = match (fields.non_blank("org_id"), role) {
-        (Some(raw), _) => errs.take(raw.trim().parse::<i64>().map_err(|_| {
-            FieldError::new("org_id", "invalid", "choose an organization from the list")
-        })),
-        (None, Some(r)) if r.is_staff() => Some(vendor_org),
-        (None, Some(_)) => errs.take(Err(FieldError::new(
-            "org_id",
-            "required",
-            "partner and customer users need their organization",
-        ))),
-        (None, None) => None,
+    let org_id = match fields.non_blank("org_id") {
+        Some(raw) => Some(raw.trim().parse::<i64>().map_err(|_| {
+            FieldErrors::from(FieldError::new(
+                "org_id",
+                "invalid",
+                "choose an organization from the list",
+            ))
+        })?),
+        None => None,
     };
-    match (email, name, role, org_id) {
-        (Some(email), Some(name), Some(role), Some(org_id)) if errs.is_empty() => Ok((
-            NewUser {
-                email,
-                name,
-                role,
-                org_id,
-                password_hash: None,
-            },
-            password,
-        )),
-        _ => Err(errs),
-    }
+    parse_new_user(
+        fields.get("email"),
+        fields.get("name"),
+        fields.get("role"),
+        org_id,
+        fields.non_blank("password"),
+        vendor_org,
+    )
 }
 
 /// `POST /admin/users`.
