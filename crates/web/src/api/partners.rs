@@ -377,7 +377,9 @@ pub async fn update(
 ) -> ApiResult<Json<PartnerView>> {
     session.authorize(Action::UpdatePartner, Some(id))?;
     let current = state.store().partner(session.scope(), id).await?;
-    let version = body.version;
+    // The patch is applied to this snapshot, so the write must be based on it: without a
+    // client version, the snapshot's own guards against losing a concurrent change.
+    let version = body.version.or(Some(current.version));
     let input = current.draft.to_input().apply(body.into_input());
     let draft = PartnerDraft::parse(&input)?;
     let p = state
