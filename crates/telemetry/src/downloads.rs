@@ -168,6 +168,33 @@ fn parse_json_line(line: &[u8]) -> Result<OwnedRequest, Malformed> {
     })
 }
 
+/// What one log line counts as: `Ok(None)` for a request that is not a download (a ranged
+/// request counts here each time; the report counts it once per client and file).
+pub fn parse_line(line: &[u8]) -> Result<Option<(Month, Method)>, Malformed> {
+    let owned;
+    let r = if line.first() == Some(&b'{') {
+        owned = parse_json_line(line)?;
+        Request {
+            client: owned.client.as_bytes(),
+            at: owned.at,
+            method: owned.method.as_bytes(),
+            target: owned.target.as_bytes(),
+            status: owned.status,
+        }
+    } else {
+        parse_combined(line)?
+    };
+    Ok(download_of(&r).map(|a| (r.at.month(), a.method)))
+}
+
+/// The artifact a request downloaded, if it was a successful GET of one.
+fn download_of<'r>(r: &Request<'r>) -> Option<Artifact<'r>> {
+    if r.method != b"GET" || !(200..300).contains(&r.status) {
+        return None;
+    }
+    classify_path(strip_origin(std::str::from_utf8(r.target).ok()?))
+}
+
 type RowKey = (Month, Method, String);
 
 struct DownloadCounts {
@@ -179,19 +206,13 @@ struct DownloadCounts {
 
 impl DownloadCounts {
     fn count(&mut self, r: &Request<'_>) {
-        if r.method != b"GET" || !(200..300).contains(&r.status) {
-            return;
-        }
-        let Ok(target) = std::str::from_utf8(r.target) else {
-            return;
-        };
-        let target = strip_origin(target);
-        let Some(artifact) = classify_path(target) else {
+        let Some(artifact) = download_of(r) else {
             return;
         };
         let split = self.split.map_or_else(String::new, |s| s.value(&artifact));
         let key = (r.at.month(), artifact.method, split);
         if r.status == 206 {
+            let target = strip_origin(std::str::from_utf8(r.target).unwrap_or_default());
             let path = target.split('?').next().unwrap_or_default();
             let client = String::from_utf8_lossy(r.client).into_owned();
             self.ranged.insert((key, client, path.to_owned()));

@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Telemetry KPIs: `partnerhub kpi pings` / `kpi downloads` against DuckDB computing the same
+# figures in SQL on the same files, in one invocation. Checks that both agree, then prints
+# throughput, peak memory and the ratio. Results are recorded in BENCHMARKS.md (## Telemetry).
+#
+# Usage: bench/kpi.sh            (about 1 M pings over 12 months and 10 M log lines)
+#        PINGS_INSTALLATIONS=3600 LOG_LINES=1000000 bench/kpi.sh   (a quick run)
+# Needs: cargo, python3 (DuckDB is installed from PyPI into bench/.venv), GNU time.
+set -euo pipefail
+
+root="$(cd "$(dirname "$0")/.." && pwd)"
+out="$root/bench/out"
+venv="$root/bench/.venv"
+installations="${PINGS_INSTALLATIONS:-35600}"
+log_lines="${LOG_LINES:-10000000}"
+seed="${SEED:-20261001}"
+mkdir -p "$out"
+
+if [[ -z "${PARTNERHUB_BIN:-}" ]]; then
+  (cd "$root" && cargo build --release -p partnerhub --quiet)
+  PARTNERHUB_BIN="${CARGO_TARGET_DIR:-$root/target}/release/partnerhub"
+fi
+bin="$PARTNERHUB_BIN"
+
+if [[ ! -x "$venv/bin/python" ]]; then
+  python3 -m venv "$venv"
+fi
+"$venv/bin/python" -c 'import duckdb' 2>/dev/null || "$venv/bin/pip" install --quiet duckdb
+duck_version="$("$venv/bin/python" -c 'import duckdb; print(duckdb.__version__)')"
+
+pings="$out/pings-$installations-$seed.ndjson"
+logs="$out/access-$log_lines-$seed.log"
+if [[ ! -s "$pings" ]]; then
+  echo "generating pings ($installations installations, 2026-01..2026-12) ..." >&2
+  "$bin" kpi generate pings --installations "$installations" --from 2026-01 --to 2026-12 --seed "$seed" --out "$pings"
+fi
+if [[ ! -s "$logs" ]]; then
+  echo "generating $log_lines log lines (2026-10) ..." >&2
+  "$bin" kpi generate downloads --lines "$log_lines" --month 2026-10 --seed "$seed" --out "$logs"
+fi
+# Both tools read from the page cache: warm it once.
+cat "$pings" "$logs" > /dev/null
+
+cores="$(nproc)"
+echo "machine: $cores cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "DuckDB $duck_version; partnerhub $("$bin" --version | awk '{print $2}')"
+
+# run NAME OUTFILE CMD... : runs CMD with stdout to OUTFILE, prints "wall user sys maxrss_kb".
+run() {
+  local outfile="$1"; shift
+  /usr/bin/time -f '%e %U %S %M' -o "$out/time.txt" "$@" > "$outfile"
+  cat "$out/time.txt"
+}
+
+report() {
+  local what="$1" bytes="$2" lines="$3" ours="$4" duck="$5"
+  read -r ow ou os om <<< "$ours"
+  read -r dw du ds dm <<< "$duck"
+  awk -v what="$what" -v b="$bytes" -v n="$lines" -v cores="$cores" \
+      -v ow="$ow" -v ou="$ou" -v os="$os" -v om="$om" -v dw="$dw" -v du="$du" -v ds="$ds" -v dm="$dm" 'BEGIN {
+    mb = b / 1e6
+    printf "%s: %.0f MB, %d lines\n", what, mb, n
+    printf "  %-10s %8.2f s wall %8.0f MB/s %8.0f MB/s per CPU-second %6.0f MB peak RSS\n", "partnerhub", ow, mb/ow, mb/(ou+os), om/1024
+    printf "  %-10s %8.2f s wall %8.0f MB/s %8.0f MB/s per CPU-second %6.0f MB peak RSS\n", "duckdb", dw, mb/dw, mb/(du+ds), dm/1024
+    printf "  ratio (DuckDB wall / partnerhub wall): %.1fx; per CPU-second: %.1fx\n", dw/ow, (du+ds)/(ou+os)
+  }'
+}
+
+check() {
+  if diff -q "$1" "$2" > /dev/null; then
+    echo "  results identical ($(($(wc -l < "$1") - 1)) rows)"
+  else
+    echo "  RESULTS DIFFER:"; diff "$1" "$2" | head -20; exit 1
+  fi
+}
+
+pings_bytes=$(stat -c %s "$pings"); pings_lines=$(wc -l < "$pings")
+ours=$(run "$out/pings.partnerhub.csv" "$bin" kpi pings --format csv "$pings")
+duck=$(run "$out/pings.duckdb.csv" "$venv/bin/python" "$root/bench/kpi/duckdb_kpi.py" pings "$root/crates/telemetry/ranges" "$pings")
+report "kpi pings" "$pings_bytes" "$pings_lines" "$ours" "$duck"
+check "$out/pings.partnerhub.csv" "$out/pings.duckdb.csv"
+
+logs_bytes=$(stat -c %s "$logs"); logs_count=$(wc -l < "$logs")
+ours=$(run "$out/downloads.partnerhub.csv" "$bin" kpi downloads --format csv "$logs")
+duck=$(run "$out/downloads.duckdb.csv" "$venv/bin/python" "$root/bench/kpi/duckdb_kpi.py" downloads "$logs")
+report "kpi downloads" "$logs_bytes" "$logs_count" "$ours" "$duck"
+check "$out/downloads.partnerhub.csv" "$out/downloads.duckdb.csv"
