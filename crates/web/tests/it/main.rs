@@ -40,6 +40,7 @@ mod audit;
 mod browser;
 mod health;
 mod isolation;
+mod login;
 mod openapi;
 mod partners;
 mod validation;
