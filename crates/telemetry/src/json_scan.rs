@@ -74,8 +74,10 @@ impl<'a> Scanner<'a> {
     }
 
     /// Skips an object or array; the cursor is on its opening bracket. Only the brackets of
-    /// the container's own kind are counted (the other kind nests inside without changing
-    /// where it ends) and strings are jumped over, so the scan moves by vectorised searches.
+    /// the container's own kind are counted (the other kind nests inside without changing where
+    /// it ends). Between two brackets, the parity of the quotes tells whether the second one is
+    /// inside a string; that holds while the span has no backslash, and the scan moves by
+    /// vectorised searches over long spans. A span with an escape is finished byte-exactly.
     fn skip_container(&mut self) -> ScanResult<()> {
         let buf = self.buf;
         let (open, close) = if buf.get(self.pos) == Some(&b'{') {
@@ -84,18 +86,26 @@ impl<'a> Scanner<'a> {
             (b'[', b']')
         };
         let mut depth = 0usize;
+        let mut in_string = false;
         let mut i = self.pos;
         loop {
-            let at = i + memchr::memchr3(b'"', open, close, &buf[i..])
+            let at = i + memchr::memchr2(open, close, &buf[i..])
                 .ok_or("unterminated object or array")?;
-            let c = buf[at];
-            if c == b'"' {
-                i = string_end(buf, at + 1)?;
-            } else if c == open {
+            let span = &buf[i..at];
+            if memchr::memchr(b'\\', span).is_some() {
+                self.pos = skip_exactly(buf, i, depth, in_string, open, close)?;
+                return Ok(());
+            }
+            if memchr::memchr_iter(b'"', span).count() % 2 == 1 {
+                in_string = !in_string;
+            }
+            i = at + 1;
+            if in_string {
+                continue;
+            }
+            if buf[at] == open {
                 depth += 1;
-                i = at + 1;
             } else {
-                i = at + 1;
                 depth = depth.saturating_sub(1);
                 if depth == 0 {
                     self.pos = i;
@@ -177,6 +187,38 @@ impl<'a> Scanner<'a> {
     }
 }
 
+/// Finishes skipping a container from `i`, where `depth` brackets are open and `in_string`
+/// tells whether `i` is inside a string; returns the index past its closing bracket.
+fn skip_exactly(
+    buf: &[u8],
+    mut i: usize,
+    mut depth: usize,
+    in_string: bool,
+    open: u8,
+    close: u8,
+) -> ScanResult<usize> {
+    if in_string {
+        i = string_end(buf, i)?;
+    }
+    loop {
+        let at = i + memchr::memchr3(b'"', open, close, &buf[i..])
+            .ok_or("unterminated object or array")?;
+        let c = buf[at];
+        if c == b'"' {
+            i = string_end(buf, at + 1)?;
+        } else if c == open {
+            depth += 1;
+            i = at + 1;
+        } else {
+            i = at + 1;
+            depth = depth.saturating_sub(1);
+            if depth == 0 {
+                return Ok(i);
+            }
+        }
+    }
+}
+
 /// The index just past the closing quote of a string whose contents start at `i`.
 #[inline]
 fn string_end(buf: &[u8], mut i: usize) -> ScanResult<usize> {
@@ -249,6 +291,19 @@ mod tests {
         assert_eq!(seen[1].1, Scalar::Number(b"-1.5e3"));
         assert_eq!(seen[2].1, Scalar::Str(b"ok"));
         assert!(s.at_end());
+    }
+
+    #[test]
+    fn brackets_inside_strings_do_not_end_a_skipped_container() {
+        let text = br#"{"a":{"b":"}{","c":["]"],"d":{"e":"{"}},"f":7}"#;
+        let mut s = Scanner::new(text);
+        let mut seen = Vec::new();
+        s.object(|s, k| {
+            seen.push((k.to_vec(), s.scalar()?));
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(seen[1], (b"f".to_vec(), Scalar::Number(b"7")));
     }
 
     #[test]
