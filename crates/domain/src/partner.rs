@@ -28,7 +28,8 @@ pub struct PartnerInput {
     pub integration_direction: Option<String>,
     pub track: Option<String>,
     pub status: Option<String>,
-    pub partner_manager_id: Option<i64>,
+    /// `Some(None)` unassigns the manager (in a patch).
+    pub partner_manager_id: Option<Option<i64>>,
     pub website: Option<String>,
     pub description: Option<String>,
     pub contacts: Option<Vec<ContactInput>>,
@@ -129,7 +130,7 @@ impl PartnerDraft {
         ));
         let contacts = errs.take(parse_contacts(input.contacts.as_deref().unwrap_or(&[])));
         let scorecard = errs.take(parse_scorecard(input.scorecard.as_deref().unwrap_or(&[])));
-        if let Some(id) = input.partner_manager_id {
+        if let Some(id) = input.partner_manager_id.flatten() {
             if id <= 0 {
                 errs.push(FieldError::new(
                     "partner_manager_id",
@@ -165,7 +166,7 @@ impl PartnerDraft {
                 classification,
                 track,
                 status,
-                partner_manager_id: input.partner_manager_id,
+                partner_manager_id: input.partner_manager_id.flatten(),
                 website,
                 description,
                 contacts,
@@ -190,7 +191,7 @@ impl PartnerDraft {
             integration_direction: self.classification.direction.map(|d| d.code().to_string()),
             track: Some(self.track.code().to_string()),
             status: Some(self.status.code().to_string()),
-            partner_manager_id: self.partner_manager_id,
+            partner_manager_id: Some(self.partner_manager_id),
             website: self.website.clone(),
             description: self.description.clone(),
             contacts: Some(

@@ -11,8 +11,17 @@ use partnerhub_store::{NewOrganization, NewUser, Store, Who};
 /// The password of every demo account.
 pub const DEMO_PASSWORD: &str = "partnerhub-demo";
 
-/// (name, category, direction, domain, track, status)
-const PARTNERS: &[(&str, &str, Option<&str>, &str, &str, &str)] = &[
+/// A demo partner: (name, category, integration direction, domain, track, status).
+type DemoPartner = (
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+    &'static str,
+    &'static str,
+    &'static str,
+);
+
+const PARTNERS: &[DemoPartner] = &[
     (
         "AWS",
         "platform_cloud",
@@ -376,7 +385,7 @@ pub async fn seed(store: &Store, vendor_id: i64, vendor: &str) -> anyhow::Result
             integration_direction: direction.map(str::to_string),
             track: Some((*track).to_string()),
             status: Some((*status).to_string()),
-            partner_manager_id: manager_ids.get(i % manager_ids.len().max(1)).copied(),
+            partner_manager_id: Some(manager_ids.get(i % manager_ids.len().max(1)).copied()),
             website: Some(format!("https://www.{domain}/")),
             description: Some(format!("{name}: demo partner profile.")),
             contacts: Some(vec![ContactInput {

@@ -131,12 +131,20 @@ pub(crate) async fn record(
         .bind(&hash)
         .fetch_one(&mut *c)
         .await?;
-        sqlx::query("UPDATE audit_head SET hash = $1 WHERE singleton = 1").bind(&hash).execute(&mut *c).await?;
+        sqlx::query("UPDATE audit_head SET hash = $1, seq = seq + 1 WHERE singleton = 1").bind(&hash).execute(&mut *c).await?;
         Ok(id)
     })
 }
 
 impl Store {
+    /// A number that changes with every committed change (every change is audited). Caches of
+    /// data read from the store stay valid while it stays the same, across app instances too.
+    pub async fn change_marker(&self) -> Result<i64, StoreError> {
+        Ok(
+            on_pool!(self, p => sqlx::query_scalar("SELECT seq FROM audit_head WHERE singleton = 1").fetch_one(p).await)?,
+        )
+    }
+
     /// Audit rows, newest first.
     pub async fn audit_list(&self, filter: &AuditFilter) -> Result<Vec<AuditRecord>, StoreError> {
         let sql = format!(

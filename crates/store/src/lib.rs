@@ -20,7 +20,7 @@ pub use documents::DocumentRecord;
 pub use error::StoreError;
 pub use organizations::{NewOrganization, Organization};
 pub use partners::{ManagerRef, PartnerFilter, PartnerPage, PartnerRecord};
-pub use users::{ApiTokenRecord, NewUser, SessionRecord, User};
+pub use users::{ApiTokenRecord, NewUser, SessionRecord, TokenIdentity, User};
 
 /// The current time, truncated to microseconds so both engines store the same value.
 pub fn now() -> time::OffsetDateTime {

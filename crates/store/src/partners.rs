@@ -106,7 +106,7 @@ fn assemble(r: Row, children: &Children) -> Result<PartnerRecord, StoreError> {
         integration_direction: r.3,
         track: Some(r.4),
         status: Some(r.5),
-        partner_manager_id: r.6,
+        partner_manager_id: Some(r.6),
         website: r.7,
         description: r.8,
         contacts: Some(

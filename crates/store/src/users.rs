@@ -40,6 +40,16 @@ pub struct SessionRecord {
     pub expires_at: i64,
 }
 
+/// Who a live API token signs in as.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenIdentity {
+    pub user: User,
+    pub token_id: i64,
+    /// Unix seconds.
+    pub expires_at: Option<i64>,
+    pub last_used_at: Option<OffsetDateTime>,
+}
+
 /// An API token's metadata (never the token).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiTokenRecord {
@@ -417,20 +427,20 @@ impl Store {
         })
     }
 
-    /// The active user behind a live, unrevoked token. Marks the token used at most once a
-    /// minute, so reads stay reads.
-    pub async fn token_user(
+    /// The active user behind a live, unrevoked token, and when the token was last used.
+    /// A read only: [`Store::touch_token`] records use.
+    pub async fn token_identity(
         &self,
         token_hash: &str,
         now: OffsetDateTime,
-    ) -> Result<Option<User>, StoreError> {
+    ) -> Result<Option<TokenIdentity>, StoreError> {
         let row: Option<(i64, i64, Option<i64>, Option<OffsetDateTime>)> = on_pool!(self, p => sqlx::query_as(
             "SELECT id, user_id, expires_at, last_used_at FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL",
         )
         .bind(token_hash)
         .fetch_optional(p)
         .await)?;
-        let Some((token_id, user_id, expires_at, last_used)) = row else {
+        let Some((token_id, user_id, expires_at, last_used_at)) = row else {
             return Ok(None);
         };
         if expires_at.is_some_and(|e| e <= now.unix_timestamp()) {
@@ -440,17 +450,24 @@ impl Store {
         if !user.active {
             return Ok(None);
         }
-        if last_used.is_none_or(|t| now - t > time::Duration::minutes(1)) {
-            let mut tx = self.begin().await?;
-            exec_tx!(
-                &mut tx,
-                sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
-                    .bind(now)
-                    .bind(token_id)
-            )?;
-            tx.commit().await?;
-        }
-        Ok(Some(user))
+        Ok(Some(TokenIdentity {
+            user,
+            token_id,
+            expires_at,
+            last_used_at,
+        }))
+    }
+
+    /// Records that a token was used at `now`.
+    pub async fn touch_token(&self, token_id: i64, now: OffsetDateTime) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        exec_tx!(
+            &mut tx,
+            sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
+                .bind(now)
+                .bind(token_id)
+        )?;
+        tx.commit().await
     }
 
     /// A user's tokens, newest first.

@@ -23,6 +23,7 @@ use partnerhub_store::{User, Who};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
+use crate::cache::CachedToken;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -91,6 +92,9 @@ pub enum Via {
 pub struct Session {
     pub user: User,
     pub via: Via,
+    /// The store's change marker read while authenticating, when it was (bearer tokens), so
+    /// cached reads later in the request need not read it again.
+    pub marker: Option<i64>,
 }
 
 impl Session {
@@ -208,16 +212,10 @@ impl FromRequestParts<AppState> for Session {
             let Some(token) = token else {
                 return Err(reject(ApiError::unauthorized()));
             };
-            let user = store
-                .token_user(&secret_hash(token), partnerhub_store::now())
-                .await
-                .map_err(|e| reject(e.into()))?;
-            return match user {
-                Some(user) => Ok(Session {
-                    user,
-                    via: Via::Token,
-                }),
-                None => Err(reject(ApiError::unauthorized())),
+            return match token_session(state, token).await {
+                Ok(Some(session)) => Ok(session),
+                Ok(None) => Err(reject(ApiError::unauthorized())),
+                Err(e) => Err(reject(e)),
             };
         }
         let name = session_cookie_name(state.config().cookie_secure);
@@ -233,6 +231,7 @@ impl FromRequestParts<AppState> for Session {
             return Err(reject(ApiError::unauthorized()));
         };
         let session = Session {
+            marker: None,
             user: record.user,
             via: Via::Cookie {
                 csrf: record.csrf_token,
@@ -248,6 +247,61 @@ impl FromRequestParts<AppState> for Session {
         }
         Ok(session)
     }
+}
+
+/// Signs in with a bearer token, through the read cache: one one-row query when the token was
+/// seen since the last change anywhere. A revoked token, a deactivated user or any other change
+/// moves the store's marker, so nothing stale is served.
+async fn token_session(state: &AppState, token: &str) -> Result<Option<Session>, ApiError> {
+    let store = state.store();
+    let cache = state.cache();
+    let marker = store.change_marker().await?;
+    cache.observe(marker);
+    let hash = secret_hash(token);
+    let now = partnerhub_store::now();
+    let cached = match cache.token(&hash) {
+        Some(c) => Some(c),
+        None => match store.token_identity(&hash, now).await? {
+            Some(id) => {
+                let recently = id
+                    .last_used_at
+                    .is_some_and(|t| now - t < time::Duration::minutes(1));
+                if !recently {
+                    store.touch_token(id.token_id, now).await?;
+                }
+                let c = CachedToken {
+                    user: id.user,
+                    token_id: id.token_id,
+                    expires_at: id.expires_at,
+                    touched: Instant::now(),
+                };
+                cache.put_token(marker, hash.clone(), c.clone());
+                Some(c)
+            }
+            None => None,
+        },
+    };
+    let Some(c) = cached else { return Ok(None) };
+    if c.expires_at.is_some_and(|e| e <= now.unix_timestamp()) {
+        return Ok(None);
+    }
+    // Record use about once a minute; the write touches no cached data, so the marker stays.
+    if c.touched.elapsed() > Duration::from_secs(60) {
+        store.touch_token(c.token_id, now).await?;
+        cache.put_token(
+            marker,
+            hash,
+            CachedToken {
+                touched: Instant::now(),
+                ..c.clone()
+            },
+        );
+    }
+    Ok(Some(Session {
+        user: c.user,
+        via: Via::Token,
+        marker: Some(marker),
+    }))
 }
 
 /// Counts failed sign-ins per (address, account) and refuses more than the limit within a window.

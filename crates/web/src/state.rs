@@ -5,6 +5,7 @@ use std::sync::Arc;
 use partnerhub_store::Store;
 
 use crate::auth::LoginLimiter;
+use crate::cache::ReadCache;
 use crate::config::WebConfig;
 use crate::metrics::Metrics;
 
@@ -17,6 +18,7 @@ struct Inner {
     config: WebConfig,
     limiter: LoginLimiter,
     metrics: Metrics,
+    cache: ReadCache,
 }
 
 impl AppState {
@@ -27,6 +29,7 @@ impl AppState {
             config,
             limiter,
             metrics: Metrics::default(),
+            cache: ReadCache::default(),
         }))
     }
     pub fn store(&self) -> &Store {
@@ -40,5 +43,8 @@ impl AppState {
     }
     pub fn metrics(&self) -> &Metrics {
         &self.0.metrics
+    }
+    pub fn cache(&self) -> &ReadCache {
+        &self.0.cache
     }
 }

@@ -1,6 +1,8 @@
 //! `/api/v1/audit`: the audit log, whole for admins, per entity for staff.
 
-use axum::extract::{Query, State};
+use axum::extract::State;
+
+use super::ApiQuery;
 use axum::Json;
 use partnerhub_domain::access::Action;
 use partnerhub_store::{AuditFilter, AuditRecord};
@@ -75,7 +77,7 @@ pub fn view(r: &AuditRecord) -> AuditView {
 pub async fn list(
     State(state): State<AppState>,
     session: Session,
-    Query(q): Query<AuditQuery>,
+    ApiQuery(q): ApiQuery<AuditQuery>,
 ) -> ApiResult<Json<Vec<AuditView>>> {
     let one_entity = q.entity_type.is_some() && q.entity_id.is_some();
     if one_entity && !session.may(Action::ReadFullAudit) {

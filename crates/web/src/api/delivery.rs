@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use partnerhub_domain::access::Action;
@@ -11,7 +11,7 @@ use partnerhub_store::DeliveryModelRecord;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::ApiJson;
+use super::{ApiJson, ApiPath};
 use crate::auth::Session;
 use crate::error::{ApiResult, ErrorBody};
 use crate::state::AppState;
@@ -107,7 +107,7 @@ pub async fn create(
 pub async fn replace(
     State(state): State<AppState>,
     session: Session,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<DeliveryModelBody>,
 ) -> ApiResult<Json<DeliveryModelView>> {
     session.authorize(Action::EditDeliveryModels, None)?;

@@ -1,7 +1,7 @@
 //! `/api/v1/partners/{id}/documents`: the partner's shared-documents registry, with the
 //! handbook's convention warnings on every entry.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use partnerhub_domain::access::Action;
@@ -10,7 +10,7 @@ use partnerhub_store::DocumentRecord;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{rfc3339, ApiJson};
+use super::{rfc3339, ApiJson, ApiPath};
 use crate::auth::Session;
 use crate::error::{ApiResult, ErrorBody};
 use crate::state::AppState;
@@ -79,7 +79,7 @@ pub fn view(d: &DocumentRecord, partner_name: &str, vendor: &str) -> DocumentVie
 pub async fn list(
     State(state): State<AppState>,
     session: Session,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<Vec<DocumentView>>> {
     session.authorize(Action::ReadPartner, Some(id))?;
     let partner = state.store().partner(session.scope(), id).await?;
@@ -102,7 +102,7 @@ pub async fn list(
 pub async fn create(
     State(state): State<AppState>,
     session: Session,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<DocumentBody>,
 ) -> ApiResult<(StatusCode, Json<DocumentView>)> {
     session.authorize(Action::ManageDocuments, Some(id))?;
@@ -132,7 +132,7 @@ pub async fn create(
 pub async fn remove(
     State(state): State<AppState>,
     session: Session,
-    Path((id, doc_id)): Path<(i64, i64)>,
+    ApiPath((id, doc_id)): ApiPath<(i64, i64)>,
 ) -> ApiResult<StatusCode> {
     session.authorize(Action::ManageDocuments, Some(id))?;
     state

@@ -9,7 +9,8 @@ pub mod partners;
 pub mod users;
 
 use axum::body::Bytes;
-use axum::extract::{FromRequest, Request};
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
 use axum::routing::{delete, get};
 use axum::Router;
@@ -100,13 +101,29 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
                 format!("could not read the request body: {e}"),
             )
         })?;
+        // Every request body of this API is an object; serde would otherwise read an array
+        // positionally into a struct and blame an element.
+        if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid",
+                "invalid JSON: the body must be a JSON object",
+            ));
+        }
         let de = &mut serde_json::Deserializer::from_slice(&bytes);
         serde_path_to_error::deserialize(de)
             .map(ApiJson)
             .map_err(|e| {
                 let path = e.path().to_string();
                 let inner = e.into_inner();
-                let field = if path == "." { String::new() } else { path };
+                // A syntax error or a truncated body is the body's fault, not a field's; `.` is
+                // the whole body and `?` an unknown position.
+                let syntax = !matches!(inner.classify(), serde_json::error::Category::Data);
+                let field = if syntax || path == "." || path == "?" {
+                    String::new()
+                } else {
+                    path
+                };
                 let message = if field.is_empty() {
                     format!("invalid JSON: {inner}")
                 } else {
@@ -118,6 +135,74 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
                 }
                 err
             })
+    }
+}
+
+/// Query parameters whose errors are API errors naming the parameter (`?page=abc`).
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let query = parts.uri.query().unwrap_or_default();
+        let de = serde_urlencoded::Deserializer::new(url::form_urlencoded::parse(query.as_bytes()));
+        serde_path_to_error::deserialize(de)
+            .map(ApiQuery)
+            .map_err(|e| {
+                let field = e.path().to_string();
+                let message = format!("{field}: {}", e.into_inner());
+                ApiError::field(StatusCode::BAD_REQUEST, "invalid", &field, message)
+            })
+    }
+}
+
+/// Path parameters whose errors are API errors naming the parameter (`/partners/abc`).
+pub struct ApiPath<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        use axum::extract::path::{ErrorKind, Path};
+        use axum::extract::rejection::PathRejection;
+        match Path::<T>::from_request_parts(parts, state).await {
+            Ok(Path(v)) => Ok(ApiPath(v)),
+            Err(rejection) => {
+                let (field, message) = match &rejection {
+                    PathRejection::FailedToDeserializePathParams(e) => match e.kind() {
+                        ErrorKind::ParseErrorAtKey {
+                            key,
+                            value,
+                            expected_type,
+                        } => (
+                            key.clone(),
+                            format!("{key}: {value:?} is not a valid {expected_type}"),
+                        ),
+                        ErrorKind::ParseError {
+                            value,
+                            expected_type,
+                        }
+                        | ErrorKind::ParseErrorAtIndex {
+                            value,
+                            expected_type,
+                            ..
+                        } => (
+                            "id".to_string(),
+                            format!("{value:?} is not a valid {expected_type} id"),
+                        ),
+                        _ => ("path".to_string(), rejection.body_text()),
+                    },
+                    _ => ("path".to_string(), rejection.body_text()),
+                };
+                Err(ApiError::field(
+                    StatusCode::BAD_REQUEST,
+                    "invalid",
+                    &field,
+                    message,
+                ))
+            }
+        }
     }
 }
 

@@ -1,6 +1,6 @@
 //! `/api/v1/organizations`: the vendor, partner and customer organizations a session may see.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use partnerhub_domain::access::Action;
@@ -10,7 +10,7 @@ use partnerhub_store::{NewOrganization, Organization};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{rfc3339, ApiJson, Page, Paging};
+use super::{rfc3339, ApiJson, ApiPath, ApiQuery, Page, Paging};
 use crate::auth::Session;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::state::AppState;
@@ -63,7 +63,7 @@ pub fn view(o: &Organization) -> OrganizationView {
 pub async fn list(
     State(state): State<AppState>,
     session: Session,
-    Query(q): Query<OrganizationQuery>,
+    ApiQuery(q): ApiQuery<OrganizationQuery>,
 ) -> ApiResult<Json<Page<OrganizationView>>> {
     session.authorize(Action::ReadOrganizations, None)?;
     let kind = match q.kind.as_deref().filter(|k| !k.is_empty()) {
@@ -95,7 +95,7 @@ pub async fn list(
 pub async fn get(
     State(state): State<AppState>,
     session: Session,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<OrganizationView>> {
     session.authorize(Action::ReadOrganizations, Some(id))?;
     Ok(Json(view(

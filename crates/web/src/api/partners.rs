@@ -1,7 +1,7 @@
 //! `/api/v1/partners`: the partner registry as JSON, plus CSV export and import.
 
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use axum::Json;
@@ -15,7 +15,7 @@ use partnerhub_store::{PartnerFilter, PartnerRecord};
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{rfc3339, ApiJson, Page};
+use super::{rfc3339, ApiJson, ApiPath, ApiQuery, Page};
 use crate::auth::Session;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::state::AppState;
@@ -129,8 +129,10 @@ pub struct PartnerBody {
     pub track: Option<String>,
     #[serde(default)]
     pub status: Option<String>,
-    #[serde(default)]
-    pub partner_manager_id: Option<i64>,
+    /// A vendor user's id; `null` unassigns the manager.
+    #[serde(default, deserialize_with = "nullable_id")]
+    #[schema(value_type = Option<i64>)]
+    pub partner_manager_id: Option<Option<i64>>,
     #[serde(default, deserialize_with = "nullable")]
     pub website: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
@@ -142,6 +144,11 @@ pub struct PartnerBody {
     /// PATCH only: the version the change is based on.
     #[serde(default)]
     pub version: Option<i64>,
+}
+
+/// A present id that is `null` becomes `Some(None)`, which clears it.
+fn nullable_id<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<i64>>, D::Error> {
+    Ok(Some(Option::<i64>::deserialize(d)?))
 }
 
 /// A present field that is `null` becomes `Some("")`, which clears it.
@@ -313,18 +320,49 @@ pub fn view(p: &PartnerRecord, weights: &Weights) -> PartnerView {
 pub async fn list(
     State(state): State<AppState>,
     session: Session,
-    Query(q): Query<PartnerQuery>,
-) -> ApiResult<Json<Page<PartnerView>>> {
+    ApiQuery(q): ApiQuery<PartnerQuery>,
+) -> ApiResult<impl IntoResponse> {
     session.authorize(Action::ListPartners, None)?;
     let filter = q.filter()?;
-    let page = state.store().partners(session.scope(), &filter).await?;
-    let weights = &state.config().weights;
-    Ok(Json(Page {
-        items: page.items.iter().map(|p| view(p, weights)).collect(),
-        page: filter.page,
-        per_page: filter.per_page,
-        total: page.total,
-    }))
+    let scope = session.scope();
+    // The same page for the same scope and filters is the same bytes until the next change.
+    let marker = match session.marker {
+        Some(m) => m,
+        None => state.store().change_marker().await?,
+    };
+    let cache = state.cache();
+    cache.observe(marker);
+    let key = format!(
+        "{scope:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{}|{}",
+        filter.family,
+        filter.category,
+        filter.track,
+        filter.status,
+        filter.q,
+        filter.page,
+        filter.per_page
+    );
+    let body = match cache.page(&key) {
+        Some(body) => body,
+        None => {
+            let page = state.store().partners(scope, &filter).await?;
+            let weights = &state.config().weights;
+            let json = serde_json::to_vec(&Page {
+                items: page.items.iter().map(|p| view(p, weights)).collect(),
+                page: filter.page,
+                per_page: filter.per_page,
+                total: page.total,
+            })
+            .map_err(|e| {
+                tracing::error!(error = %e, "encoding the partner list");
+                ApiError::internal()
+            })?;
+            let body = Bytes::from(json);
+            cache.put_page(marker, key, body.clone());
+            body
+        }
+    };
+    Ok(([(header::CONTENT_TYPE, "application/json")], body))
 }
 
 /// One partner.
@@ -333,7 +371,7 @@ pub async fn list(
 pub async fn get(
     State(state): State<AppState>,
     session: Session,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<PartnerView>> {
     session.authorize(Action::ReadPartner, Some(id))?;
     let p = state.store().partner(session.scope(), id).await?;
@@ -372,7 +410,7 @@ pub async fn create(
 pub async fn update(
     State(state): State<AppState>,
     session: Session,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<PartnerBody>,
 ) -> ApiResult<Json<PartnerView>> {
     session.authorize(Action::UpdatePartner, Some(id))?;
@@ -395,7 +433,7 @@ pub async fn update(
 pub async fn remove(
     State(state): State<AppState>,
     session: Session,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<StatusCode> {
     session.authorize(Action::DeletePartner, Some(id))?;
     state.store().partner(session.scope(), id).await?;
@@ -409,7 +447,7 @@ pub async fn remove(
 pub async fn export_csv(
     State(state): State<AppState>,
     session: Session,
-    Query(q): Query<PartnerQuery>,
+    ApiQuery(q): ApiQuery<PartnerQuery>,
 ) -> ApiResult<impl IntoResponse> {
     session.authorize(Action::ExportPartners, None)?;
     let body = export(&state, &session, &q).await?;

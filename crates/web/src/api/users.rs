@@ -1,6 +1,6 @@
 //! `/api/v1/users` (admin), `/api/v1/me` and `/api/v1/tokens` (each user's own API tokens).
 
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use partnerhub_domain::access::Action;
@@ -10,7 +10,7 @@ use partnerhub_store::{ApiTokenRecord, NewUser, User};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{rfc3339, ApiJson, Page, Paging};
+use super::{rfc3339, ApiJson, ApiPath, ApiQuery, Page, Paging};
 use crate::auth::{self, Session};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::state::AppState;
@@ -172,7 +172,7 @@ pub async fn me(session: Session) -> Json<UserView> {
 pub async fn list(
     State(state): State<AppState>,
     session: Session,
-    Query(p): Query<Paging>,
+    ApiQuery(p): ApiQuery<Paging>,
 ) -> ApiResult<Json<Page<UserView>>> {
     session.authorize(Action::ManageUsers, None)?;
     let (page, per_page) = p.resolve()?;
@@ -271,7 +271,7 @@ pub async fn issue_token(
 pub async fn revoke_token(
     State(state): State<AppState>,
     session: Session,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<StatusCode> {
     session.authorize(Action::ManageOwnTokens, None)?;
     state

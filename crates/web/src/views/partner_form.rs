@@ -226,7 +226,7 @@ fn input_from_fields(f: &Fields) -> (PartnerInput, Vec<FieldError>, Vec<usize>) 
         integration_direction: optional(f, "integration_direction"),
         track: optional(f, "track"),
         status: optional(f, "status"),
-        partner_manager_id,
+        partner_manager_id: Some(partner_manager_id),
         website: optional(f, "website"),
         description: optional(f, "description"),
         contacts: Some(contacts),

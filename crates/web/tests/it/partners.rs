@@ -208,6 +208,27 @@ async fn a_patch_changes_only_the_fields_it_carries_and_null_clears_them(app: &T
     assert_eq!(r.body["track"], "select");
     assert_eq!(r.body["status"], "active");
 
+    // A manager is assigned by id and unassigned with null.
+    let manager = app.alliances.id;
+    let r = app
+        .patch(
+            &path,
+            &app.alliances.token,
+            &json!({"partner_manager_id": manager}),
+        )
+        .await;
+    r.expect(200);
+    assert_eq!(r.body["partner_manager"]["id"], manager);
+    let r = app
+        .patch(
+            &path,
+            &app.alliances.token,
+            &json!({"partner_manager_id": null}),
+        )
+        .await;
+    r.expect(200);
+    assert_eq!(r.body["partner_manager"], json!(null));
+
     // A category change within another family: the family follows the category.
     let r = app
         .patch(&path, &app.alliances.token, &json!({"category": "var_vad"}))

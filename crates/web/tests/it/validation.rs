@@ -15,6 +15,8 @@ on_both_databases!(
     a_csv_file_with_one_bad_row_imports_nothing_and_names_line_and_field,
     a_bad_document_or_organization_names_the_field_and_writes_nothing,
     a_duplicate_name_or_domain_is_a_conflict_naming_the_field,
+    a_malformed_json_body_is_a_400_naming_no_field,
+    a_malformed_number_in_the_query_or_path_gets_the_json_error_shape,
 );
 
 /// One bad request body and what the API must answer.
@@ -694,22 +696,4 @@ async fn a_duplicate_name_or_domain_is_a_conflict_naming_the_field(app: &TestApp
         Some("conflict"),
     )];
     refuse_all(app, Method::PATCH, &path, &cases).await;
-}
-
-// The cases below find gaps in the API (see the ignore reasons); until fixed they run on SQLite
-// only, with `--ignored`. Each then moves into the `on_both_databases!` list above.
-#[tokio::test]
-#[ignore = "a syntax error in the body reports the field \"?\" (serde_path_to_error's unknown path)"]
-async fn a_malformed_json_body_is_a_400_naming_no_field_sqlite() {
-    let app = TestApp::sqlite().await;
-    a_malformed_json_body_is_a_400_naming_no_field(&app).await;
-    app.finish().await;
-}
-
-#[tokio::test]
-#[ignore = "axum's Query/Path rejections answer in plain text, not the API's error shape"]
-async fn a_malformed_number_in_the_query_or_path_gets_the_json_error_shape_sqlite() {
-    let app = TestApp::sqlite().await;
-    a_malformed_number_in_the_query_or_path_gets_the_json_error_shape(&app).await;
-    app.finish().await;
 }
