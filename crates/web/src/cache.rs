@@ -52,13 +52,6 @@ impl ReadCache {
         }
     }
 
-    /// Drops everything (after a change this process made, before the marker is read again).
-    pub fn clear(&self) {
-        if let Ok(mut e) = self.entries.lock() {
-            *e = Entries::default();
-        }
-    }
-
     pub fn token(&self, token_hash: &str) -> Option<CachedToken> {
         self.entries.lock().ok()?.tokens.get(token_hash).cloned()
     }

@@ -38,6 +38,7 @@ macro_rules! on_both_databases {
 mod app;
 mod audit;
 mod browser;
+mod cache;
 mod health;
 mod isolation;
 mod login;
