@@ -77,12 +77,24 @@ fn main() {
     for &ip in ips4.iter().take(1_000_000) {
         let ours = classifier.lookup_v4(ip);
         let theirs = v4.get_lpm(&(ip, 32)).map(|(_, v)| *v);
-        assert_eq!(ours, theirs, "disagreement on {}", std::net::Ipv4Addr::from(ip));
+        assert_eq!(
+            ours,
+            theirs,
+            "disagreement on {}",
+            std::net::Ipv4Addr::from(ip)
+        );
     }
     for &ip in ips6.iter().take(200_000) {
-        let ours = classifier.match_ip(IpAddr::V6(Ipv6Addr::from(ip))).map(|(p, _, _)| p);
+        let ours = classifier
+            .match_ip(IpAddr::V6(Ipv6Addr::from(ip)))
+            .map(|(p, _, _)| p);
         let theirs = v6.get_lpm(&(ip, 128)).map(|(p, _)| *p);
-        assert_eq!(ours.map(|p| (p.network, p.len)), theirs, "disagreement on {}", Ipv6Addr::from(ip));
+        assert_eq!(
+            ours.map(|p| (p.network, p.len)),
+            theirs,
+            "disagreement on {}",
+            Ipv6Addr::from(ip)
+        );
     }
 
     let mut best = [f64::MAX; 4];
@@ -123,7 +135,17 @@ fn main() {
     let rate = |n: usize, s: f64| n as f64 / s / 1e6;
     let (ours4, trie4) = (rate(ips4.len(), best[0]), rate(ips4.len(), best[1]));
     let (ours6, trie6) = (rate(ips6.len(), best[2]), rate(ips6.len(), best[3]));
-    println!("IPv4: classifier {ours4:.1} M lookups/s, prefix-trie {trie4:.1} M lookups/s, ratio {:.2}x", ours4 / trie4);
-    println!("IPv6: classifier {ours6:.1} M lookups/s, prefix-trie {trie6:.1} M lookups/s, ratio {:.2}x", ours6 / trie6);
-    println!("(best of {ROUNDS} rounds; {} IPv4 and {} IPv6 addresses, half inside a published prefix)", ips4.len(), ips6.len());
+    println!(
+        "IPv4: classifier {ours4:.1} M lookups/s, prefix-trie {trie4:.1} M lookups/s, ratio {:.2}x",
+        ours4 / trie4
+    );
+    println!(
+        "IPv6: classifier {ours6:.1} M lookups/s, prefix-trie {trie6:.1} M lookups/s, ratio {:.2}x",
+        ours6 / trie6
+    );
+    println!(
+        "(best of {ROUNDS} rounds; {} IPv4 and {} IPv6 addresses, half inside a published prefix)",
+        ips4.len(),
+        ips6.len()
+    );
 }

@@ -18,8 +18,8 @@ pub const NAMED_BAD_LINES: usize = 20;
 /// An input file that could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum InputError {
-    #[error("cannot read {path}: {source}")]
-    Read { path: PathBuf, source: io::Error },
+    #[error("cannot read {path}: {cause}")]
+    Read { path: PathBuf, cause: io::Error },
     #[error("no input files given")]
     NoFiles,
 }
@@ -104,9 +104,9 @@ impl fmt::Display for BadLines {
 
 /// Opens a file, undoing gzip or zstd compression recognised by its first bytes.
 pub fn open(path: &Path) -> Result<Box<dyn Read + Send>, InputError> {
-    let err = |source| InputError::Read {
+    let err = |cause| InputError::Read {
         path: path.to_owned(),
-        source,
+        cause,
     };
     let file = File::open(path).map_err(err)?;
     let mut reader = BufReader::with_capacity(1 << 20, file);
@@ -322,10 +322,10 @@ fn fill(reader: &mut dyn Read, buf: &mut Vec<u8>, path: &Path) -> Result<bool, I
             }
             Ok(n) => filled += n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(source) => {
+            Err(cause) => {
                 return Err(InputError::Read {
                     path: path.to_owned(),
-                    source,
+                    cause,
                 })
             }
         }

@@ -15,10 +15,10 @@ pub use pings::{generate_pings, PingGeneration};
 /// Data generation that could not complete.
 #[derive(Debug, thiserror::Error)]
 pub enum GenerateError {
-    #[error("cannot write {path}: {source}")]
+    #[error("cannot write {path}: {cause}")]
     Write {
         path: std::path::PathBuf,
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     #[error("{0}")]
     Invalid(String),
@@ -34,9 +34,9 @@ struct Output<'p> {
 
 impl<'p> Output<'p> {
     fn create(path: &'p Path) -> Result<Self, GenerateError> {
-        let file = File::create(path).map_err(|source| GenerateError::Write {
+        let file = File::create(path).map_err(|cause| GenerateError::Write {
             path: path.to_owned(),
-            source,
+            cause,
         })?;
         Ok(Self {
             path,
@@ -47,16 +47,16 @@ impl<'p> Output<'p> {
     fn write(&mut self, bytes: &[u8]) -> Result<(), GenerateError> {
         self.out
             .write_all(bytes)
-            .map_err(|source| GenerateError::Write {
+            .map_err(|cause| GenerateError::Write {
                 path: self.path.to_owned(),
-                source,
+                cause,
             })
     }
 
     fn finish(mut self) -> Result<(), GenerateError> {
-        self.out.flush().map_err(|source| GenerateError::Write {
+        self.out.flush().map_err(|cause| GenerateError::Write {
             path: self.path.to_owned(),
-            source,
+            cause,
         })
     }
 }

@@ -14,18 +14,18 @@ use crate::address::Prefix;
 /// Why a ranges directory or manifest could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum RangesError {
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}: {cause}")]
     Read {
         path: PathBuf,
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     #[error("{path}: {message}")]
     Manifest { path: PathBuf, message: String },
-    #[error("{path} ({format}): {source}")]
+    #[error("{path} ({format}): {detail}")]
     Format {
         path: PathBuf,
         format: &'static str,
-        source: FormatError,
+        detail: FormatError,
     },
 }
 
@@ -215,10 +215,10 @@ pub fn load(
     let mut prefixes = Vec::new();
     for (i, s) in manifest.sources.iter().enumerate() {
         let text = read(&s.path)?;
-        let parsed = parse_ranges(s.format, &text).map_err(|source| RangesError::Format {
+        let parsed = parse_ranges(s.format, &text).map_err(|detail| RangesError::Format {
             path: PathBuf::from(&s.path),
             format: s.format.name(),
-            source,
+            detail,
         })?;
         prefixes.extend(parsed.into_iter().map(|p| (p, i as u16)));
     }
@@ -233,9 +233,9 @@ pub fn load_dir(dir: &Path) -> Result<LoadedSources, RangesError> {
 }
 
 fn read_file(path: &Path) -> Result<String, RangesError> {
-    let bytes = std::fs::read(path).map_err(|source| RangesError::Read {
+    let bytes = std::fs::read(path).map_err(|cause| RangesError::Read {
         path: path.to_owned(),
-        source,
+        cause,
     })?;
     // Lossy: a stray byte in a comment should not reject a provider's whole file.
     Ok(String::from_utf8_lossy(&bytes).into_owned())
@@ -304,7 +304,7 @@ pub fn load_bundled() -> Result<LoadedSources, RangesError> {
             .map(str::to_owned)
             .ok_or_else(|| RangesError::Read {
                 path: PathBuf::from("<bundled>").join(rel),
-                source: std::io::Error::from(std::io::ErrorKind::NotFound),
+                cause: std::io::Error::from(std::io::ErrorKind::NotFound),
             })
     })
 }
