@@ -28,10 +28,13 @@ pub enum InputError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Malformed(pub &'static str);
 
-/// Where a line is: file index (in the order given) and 1-based line number.
+/// Where a line is: file index (in the order given), chunk of that file's bytes (in order) and
+/// 1-based line within the chunk. Ordered as the lines are in the input; the reader does not
+/// count lines (a pass over every byte), so line numbers are resolved only for reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct LineAt {
     pub file: u32,
+    pub chunk: u64,
     pub line: u64,
 }
 
@@ -46,6 +49,8 @@ pub trait LineSink: Send + Sized {
 pub struct BadLines {
     first: BTreeSet<(LineAt, &'static str)>,
     pub count: u64,
+    /// Lines per chunk: (chunk, file, lines), to turn chunk positions into line numbers.
+    chunk_lines: Vec<(u64, u32, u64)>,
     files: Vec<PathBuf>,
 }
 
@@ -60,12 +65,41 @@ impl BadLines {
 
     fn merge(&mut self, other: Self) {
         self.count += other.count;
+        self.chunk_lines.extend(other.chunk_lines);
         for e in other.first {
             self.first.insert(e);
             if self.first.len() > NAMED_BAD_LINES {
                 self.first.pop_last();
             }
         }
+    }
+
+    /// Rewrites positions as absolute line numbers (chunk 0) once every chunk is known.
+    fn resolve(&mut self) {
+        self.chunk_lines.sort_unstable();
+        let mut starts = Vec::with_capacity(self.chunk_lines.len());
+        let mut previous: Option<(u32, u64, u64)> = None;
+        for &(chunk, file, lines) in &self.chunk_lines {
+            let start = match previous {
+                Some((f, start, n)) if f == file => start + n,
+                _ => 1,
+            };
+            starts.push((chunk, start));
+            previous = Some((file, start, lines));
+        }
+        let first = std::mem::take(&mut self.first);
+        for (at, why) in first {
+            let start = starts
+                .binary_search_by_key(&at.chunk, |e| e.0)
+                .map_or(1, |i| starts[i].1);
+            let line = LineAt {
+                file: at.file,
+                chunk: 0,
+                line: start + at.line - 1,
+            };
+            self.first.insert((line, why));
+        }
+        self.chunk_lines = Vec::new();
     }
 
     pub fn is_empty(&self) -> bool {
@@ -181,8 +215,10 @@ impl ChunkQueue {
 
 struct Chunk {
     file: u32,
-    first_line: u64,
+    seq: u64,
     data: Vec<u8>,
+    /// Bytes of `data` that belong to this chunk.
+    len: usize,
 }
 
 /// Feeds every line of `files` to sinks made by `make`, one per worker thread, and merges them.
@@ -224,6 +260,7 @@ pub fn read_lines<S: LineSink>(
     }
     let (sink, mut bad) = merged.unwrap_or_else(|| (make(), BadLines::default()));
     bad.files = files.to_vec();
+    bad.resolve();
     Ok((sink, bad))
 }
 
@@ -236,9 +273,10 @@ fn work<S: LineSink>(
     while let Some(chunk) = queue.pop() {
         let mut at = LineAt {
             file: chunk.file,
-            line: chunk.first_line,
+            chunk: chunk.seq,
+            line: 1,
         };
-        let data = &chunk.data[..];
+        let data = &chunk.data[..chunk.len];
         let mut start = 0;
         while start < data.len() {
             let end = memchr::memchr(b'\n', &data[start..]).map_or(data.len(), |i| start + i);
@@ -252,6 +290,7 @@ fn work<S: LineSink>(
             at.line += 1;
             start = end + 1;
         }
+        bad.chunk_lines.push((chunk.seq, chunk.file, at.line - 1));
         let _ = give_back.try_send(chunk.data);
     }
     (sink, bad)
@@ -262,43 +301,45 @@ fn feed(
     queue: &ChunkQueue,
     recycled: &Receiver<Vec<u8>>,
 ) -> Result<(), InputError> {
+    let mut seq = 0u64;
     for (index, path) in files.iter().enumerate() {
         let mut reader = open(path)?;
-        let mut line = 1u64;
         let mut carry: Vec<u8> = Vec::new();
         loop {
-            let mut buf = recycled
-                .try_recv()
-                .unwrap_or_else(|_| Vec::with_capacity(CHUNK));
-            buf.clear();
-            buf.extend_from_slice(&carry);
+            // Buffers keep their length between uses: their bytes are overwritten, not zeroed.
+            let mut buf = recycled.try_recv().unwrap_or_default();
+            let mut len = carry.len();
+            if buf.len() < len {
+                buf.resize(len, 0);
+            }
+            buf[..len].copy_from_slice(&carry);
             carry.clear();
-            let eof = fill(&mut *reader, &mut buf, path)?;
+            let eof = fill(&mut *reader, &mut buf, &mut len, path)?;
             if !eof {
                 // Cut after the last line end; a line longer than a chunk grows the chunk.
-                while !buf.contains(&b'\n') {
-                    if fill(&mut *reader, &mut buf, path)? {
+                while memchr::memchr(b'\n', &buf[..len]).is_none() {
+                    if fill(&mut *reader, &mut buf, &mut len, path)? {
                         break;
                     }
                 }
-                if let Some(cut) = memchr::memrchr(b'\n', &buf) {
-                    carry.extend_from_slice(&buf[cut + 1..]);
-                    buf.truncate(cut + 1);
+                if let Some(cut) = memchr::memrchr(b'\n', &buf[..len]) {
+                    carry.extend_from_slice(&buf[cut + 1..len]);
+                    len = cut + 1;
                 }
             }
-            let lines = memchr::memchr_iter(b'\n', &buf).count() as u64;
             let done = eof && carry.is_empty();
-            if !buf.is_empty() {
+            if len > 0 {
                 let chunk = Chunk {
                     file: index as u32,
-                    first_line: line,
+                    seq,
                     data: buf,
+                    len,
                 };
+                seq += 1;
                 if !queue.push(chunk) {
                     return Ok(());
                 }
             }
-            line += lines;
             if done {
                 break;
             }
@@ -307,20 +348,21 @@ fn feed(
     Ok(())
 }
 
-/// Reads until `buf` holds another chunk's worth; returns whether the input ended.
-fn fill(reader: &mut dyn Read, buf: &mut Vec<u8>, path: &Path) -> Result<bool, InputError> {
-    let mut filled = buf.len();
-    let target = filled + CHUNK;
-    // Zeroed once per chunk: re-zeroing the tail after every short read costs more than the read.
-    buf.resize(target, 0);
-    let mut eof = false;
-    while filled < target {
-        match reader.read(&mut buf[filled..]) {
-            Ok(0) => {
-                eof = true;
-                break;
-            }
-            Ok(n) => filled += n,
+/// Reads up to another chunk's worth into `buf[len..]`; returns whether the input ended.
+fn fill(
+    reader: &mut dyn Read,
+    buf: &mut Vec<u8>,
+    len: &mut usize,
+    path: &Path,
+) -> Result<bool, InputError> {
+    let target = *len + CHUNK;
+    if buf.len() < target {
+        buf.resize(target, 0);
+    }
+    while *len < target {
+        match reader.read(&mut buf[*len..target]) {
+            Ok(0) => return Ok(true),
+            Ok(n) => *len += n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(cause) => {
                 return Err(InputError::Read {
@@ -330,6 +372,5 @@ fn fill(reader: &mut dyn Read, buf: &mut Vec<u8>, path: &Path) -> Result<bool, I
             }
         }
     }
-    buf.truncate(filled);
-    Ok(eof)
+    Ok(false)
 }

@@ -181,3 +181,39 @@ fn generated_pings_are_deterministic_and_parse_cleanly() {
     std::fs::remove_file(a).unwrap();
     std::fs::remove_file(b).unwrap();
 }
+
+#[test]
+fn line_numbers_stay_exact_across_chunks_of_a_large_file() {
+    let path = temp("large.ndjson");
+    let pad = "x".repeat(900);
+    let mut text = String::new();
+    for n in 1..=12_000u32 {
+        if n == 5_000 || n == 11_999 {
+            text.push_str("{\"received_at\":\"2026-10-04T12:00:00Z\"\n");
+        } else {
+            text.push_str(&format!(
+                "{{\"source_ip\":\"203.0.113.{}\",\"received_at\":\"2026-10-04T12:00:00Z\",\"payload\":{{\"uuid\":\"u{n}\",\"pad\":\"{pad}\"}}}}\n",
+                n % 250
+            ));
+        }
+    }
+    std::fs::write(&path, text).unwrap();
+    let classifier = Classifier::bundled().unwrap();
+    let (r, bad) = ping_report(
+        std::slice::from_ref(&path),
+        &classifier,
+        &PingOptions::default(),
+    )
+    .unwrap();
+    let lines: Vec<u64> = bad.named().map(|(_, l, _)| l).collect();
+    assert_eq!(lines, [5_000, 11_999]);
+    assert_eq!(
+        r.rows
+            .iter()
+            .find(|row| row.platform == "Total")
+            .unwrap()
+            .active_installations,
+        11_998
+    );
+    std::fs::remove_file(path).unwrap();
+}
