@@ -43,6 +43,8 @@ pub enum Action {
     DeletePartner,
     ImportPartners,
     ExportPartners,
+    /// The vendor's own assessment of a partner (scores and notes).
+    ReadScorecard,
     /// Documents with the `internal` audience.
     ReadInternalDocuments,
     ManageDocuments,
@@ -90,7 +92,9 @@ impl Actor {
             CreatePartner | UpdatePartner | DeletePartner | ImportPartners | ManageDocuments => {
                 matches!(self.role, Admin | Alliances)
             }
-            ExportPartners | ReadInternalDocuments | ReadEntityAudit | ManageOrganizations => {
+            // Support registers the customer organizations whose tickets it works.
+            ManageOrganizations => matches!(self.role, Admin | Alliances | Support),
+            ExportPartners | ReadInternalDocuments | ReadEntityAudit | ReadScorecard => {
                 self.role.is_staff()
             }
             ReadOrganizations | ManageOwnTokens | ReadDeliveryModels => true,

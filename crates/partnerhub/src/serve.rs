@@ -36,8 +36,7 @@ pub async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
     store.migrate().await.context("migrating the database")?;
     let vendor = OrgName::parse("vendor_name", &settings.vendor_name)
         .map_err(|e| anyhow::anyhow!(e.message))?;
-    let vendor_id = store.ensure_vendor(&vendor).await?;
-    let _ = vendor_id;
+    store.ensure_vendor(&vendor).await?;
     store
         .seed_delivery_models(
             &Who::system("system"),

@@ -206,6 +206,14 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath
     }
 }
 
+/// Highest page number accepted: far beyond any list, and small enough that no offset overflows.
+pub const MAX_PAGE: i64 = 1_000_000;
+
+/// The row offset of a 1-based page.
+pub fn offset(page: i64, per_page: i64) -> i64 {
+    (page.max(1) - 1).saturating_mul(per_page)
+}
+
 /// Paging parameters shared by lists.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -220,8 +228,11 @@ impl Paging {
     pub fn resolve(&self) -> Result<(i64, i64), ApiError> {
         let page = self.page.unwrap_or(1);
         let per_page = self.per_page.unwrap_or(50);
-        if page < 1 {
-            return Err(ApiError::bad_request("page", "page must be 1 or more"));
+        if !(1..=MAX_PAGE).contains(&page) {
+            return Err(ApiError::bad_request(
+                "page",
+                format!("page must be between 1 and {MAX_PAGE}"),
+            ));
         }
         if !(1..=200).contains(&per_page) {
             return Err(ApiError::bad_request(

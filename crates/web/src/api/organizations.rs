@@ -79,7 +79,12 @@ pub async fn list(
     .resolve()?;
     let (orgs, total) = state
         .store()
-        .organizations(session.scope(), kind, per_page, (page - 1) * per_page)
+        .organizations(
+            session.scope(),
+            kind,
+            per_page,
+            super::offset(page, per_page),
+        )
         .await?;
     Ok(Json(Page {
         items: orgs.iter().map(view).collect(),

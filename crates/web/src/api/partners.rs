@@ -47,7 +47,8 @@ pub struct PartnerView {
     pub website: Option<String>,
     pub description: Option<String>,
     pub contacts: Vec<ContactBody>,
-    pub scorecard: ScorecardView,
+    /// The vendor's assessment; `null` for partner users, who do not see it.
+    pub scorecard: Option<ScorecardView>,
     /// Increases on every change; send it back as `version` in a PATCH to detect concurrent edits.
     pub version: i64,
     pub created_at: String,
@@ -255,10 +256,33 @@ impl PartnerQuery {
     }
 }
 
-/// The API view of a stored partner.
-pub fn view(p: &PartnerRecord, weights: &Weights) -> PartnerView {
-    let d = &p.draft;
+/// The scorecard of a profile with its weighted total.
+pub fn scorecard_view(d: &PartnerDraft, weights: &Weights) -> ScorecardView {
     let total = d.scorecard.total(weights);
+    ScorecardView {
+        criteria: Criterion::ALL
+            .iter()
+            .map(|c| {
+                let s = d.scorecard.get(*c);
+                CriterionView {
+                    criterion: c.code().to_string(),
+                    label: c.label().to_string(),
+                    weight: weights.weight(*c),
+                    score: s.map(|s| s.score),
+                    note: s.and_then(|s| s.note.clone()),
+                }
+            })
+            .collect(),
+        weighted: total.weighted,
+        max: total.max,
+        percent: total.percent,
+        scored: total.scored,
+    }
+}
+
+/// The API view of a stored partner; `with_scorecard` only for those who may read it.
+pub fn view(p: &PartnerRecord, weights: &Weights, with_scorecard: bool) -> PartnerView {
+    let d = &p.draft;
     PartnerView {
         id: p.id,
         name: d.name.as_str().to_string(),
@@ -288,25 +312,7 @@ pub fn view(p: &PartnerRecord, weights: &Weights) -> PartnerView {
                 phone: c.phone.clone(),
             })
             .collect(),
-        scorecard: ScorecardView {
-            criteria: Criterion::ALL
-                .iter()
-                .map(|c| {
-                    let s = d.scorecard.get(*c);
-                    CriterionView {
-                        criterion: c.code().to_string(),
-                        label: c.label().to_string(),
-                        weight: weights.weight(*c),
-                        score: s.map(|s| s.score),
-                        note: s.and_then(|s| s.note.clone()),
-                    }
-                })
-                .collect(),
-            weighted: total.weighted,
-            max: total.max,
-            percent: total.percent,
-            scored: total.scored,
-        },
+        scorecard: with_scorecard.then(|| scorecard_view(d, weights)),
         version: p.version,
         created_at: rfc3339(p.created_at),
         updated_at: rfc3339(p.updated_at),
@@ -347,8 +353,15 @@ pub async fn list(
         None => {
             let page = state.store().partners(scope, &filter).await?;
             let weights = &state.config().weights;
+            // Role-dependent content is fine in the cache: the key's scope is `All` only for
+            // staff, who all may read scorecards.
+            let scorecard = session.may(Action::ReadScorecard);
             let json = serde_json::to_vec(&Page {
-                items: page.items.iter().map(|p| view(p, weights)).collect(),
+                items: page
+                    .items
+                    .iter()
+                    .map(|p| view(p, weights, scorecard))
+                    .collect(),
                 page: filter.page,
                 per_page: filter.per_page,
                 total: page.total,
@@ -375,7 +388,11 @@ pub async fn get(
 ) -> ApiResult<Json<PartnerView>> {
     session.authorize(Action::ReadPartner, Some(id))?;
     let p = state.store().partner(session.scope(), id).await?;
-    Ok(Json(view(&p, &state.config().weights)))
+    Ok(Json(view(
+        &p,
+        &state.config().weights,
+        session.may(Action::ReadScorecard),
+    )))
 }
 
 /// Create a partner organization with its profile.
@@ -399,7 +416,11 @@ pub async fn create(
     Ok((
         StatusCode::CREATED,
         [(header::LOCATION, format!("/api/v1/partners/{}", p.id))],
-        Json(view(&p, &state.config().weights)),
+        Json(view(
+            &p,
+            &state.config().weights,
+            session.may(Action::ReadScorecard),
+        )),
     ))
 }
 
@@ -424,7 +445,11 @@ pub async fn update(
         .store()
         .update_partner(&session.who(), id, &draft, version)
         .await?;
-    Ok(Json(view(&p, &state.config().weights)))
+    Ok(Json(view(
+        &p,
+        &state.config().weights,
+        session.may(Action::ReadScorecard),
+    )))
 }
 
 /// Delete a partner organization (refused while users belong to it).
@@ -544,6 +569,8 @@ pub async fn import(state: &AppState, session: &Session, body: &[u8]) -> ApiResu
     partner_csv::check_header(&header)?;
     let staff = state.store().staff_users().await?;
     let mut rows: Vec<(usize, PartnerDraft)> = Vec::new();
+    let mut first_line_of: std::collections::HashMap<String, usize> =
+        std::collections::HashMap::new();
     for (i, record) in reader.records().enumerate() {
         let line = i + 2;
         if rows.len() >= partner_csv::MAX_IMPORT_ROWS {
@@ -569,10 +596,7 @@ pub async fn import(state: &AppState, session: &Session, body: &[u8]) -> ApiResu
             row.draft.partner_manager_id = Some(manager.id);
         }
         let name = row.draft.name.as_str().to_lowercase();
-        if let Some((first, _)) = rows
-            .iter()
-            .find(|(_, d)| d.name.as_str().to_lowercase() == name)
-        {
+        if let Some(first) = first_line_of.get(&name) {
             return Err(invalid(
                 format!("line {line}: name"),
                 format!(
@@ -581,6 +605,7 @@ pub async fn import(state: &AppState, session: &Session, body: &[u8]) -> ApiResu
                 ),
             ));
         }
+        first_line_of.insert(name, line);
         rows.push((line, row.draft));
     }
     if rows.is_empty() {

@@ -178,7 +178,7 @@ pub async fn list(
     let (page, per_page) = p.resolve()?;
     let (users, total) = state
         .store()
-        .users(None, per_page, (page - 1) * per_page)
+        .users(None, per_page, super::offset(page, per_page))
         .await?;
     Ok(Json(Page {
         items: users.iter().map(view).collect(),

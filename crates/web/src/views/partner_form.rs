@@ -469,9 +469,11 @@ pub async fn update(
     let id = parse_id(&raw)?;
     session.authorize(Action::UpdatePartner, Some(id))?;
     let current = state.store().partner(session.scope(), id).await?;
+    // Without a (valid) version, the write is still guarded by the state just read.
     let version = fields
         .non_blank("version")
-        .and_then(|v| v.trim().parse::<i64>().ok());
+        .and_then(|v| v.trim().parse::<i64>().ok())
+        .or(Some(current.version));
     let result = match parse_submission(&fields) {
         Ok(draft) => state
             .store()

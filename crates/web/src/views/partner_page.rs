@@ -105,6 +105,8 @@ impl DocumentForm {
 #[template(path = "partner.html")]
 struct PartnerPage {
     chrome: Chrome,
+    /// The scorecard is the vendor's own assessment: staff only.
+    show_scorecard: bool,
     p: PartnerView,
     family: &'static str,
     category: &'static str,
@@ -155,7 +157,8 @@ pub async fn partner_page(
     let store = state.store();
     let record = store.partner(session.scope(), id).await?;
     let d = &record.draft;
-    let p = api::view(&record, &state.config().weights);
+    let p = api::view(&record, &state.config().weights, false);
+    let card = api::scorecard_view(&record.draft, &state.config().weights);
     let name = d.name.as_str().to_string();
     let vendor = &state.config().vendor_name;
     let documents = store
@@ -199,14 +202,14 @@ pub async fn partner_page(
     };
     let page = PartnerPage {
         chrome: Chrome::new(state, session, Section::Partners).with_notice(extras.done.as_deref()),
+        show_scorecard: session.may(Action::ReadScorecard),
         family: d.family().label(),
         category: d.classification.category.label(),
         direction: d.classification.direction.map(|x| x.label()),
         track: d.track.label(),
         status: d.status.label(),
         monetization: d.monetization().label(),
-        scores: p
-            .scorecard
+        scores: card
             .criteria
             .iter()
             .map(|c| ScoreLine {
@@ -216,9 +219,9 @@ pub async fn partner_page(
                 note: c.note.clone().unwrap_or_default(),
             })
             .collect(),
-        weighted: number(p.scorecard.weighted),
-        max: number(p.scorecard.max),
-        percent: number(p.scorecard.percent),
+        weighted: number(card.weighted),
+        max: number(card.max),
+        percent: number(card.percent),
         documents,
         doc_form,
         history,

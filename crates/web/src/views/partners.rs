@@ -65,6 +65,8 @@ impl Row {
 #[template(path = "partners.html")]
 struct ListPage {
     chrome: Chrome,
+    /// The scorecard is the vendor's own assessment: staff only.
+    show_scores: bool,
     rows: Vec<Row>,
     families: Vec<Choice>,
     categories: Vec<ChoiceGroup>,
@@ -143,13 +145,14 @@ pub async fn list(
     let q = partner_query(&raw);
     let filter = q.filter()?;
     let page = state.store().partners(session.scope(), &filter).await?;
-    let offset = (filter.page - 1) * filter.per_page;
+    let offset = crate::api::offset(filter.page, filter.per_page);
     let shown = page.items.len() as i64;
     let link = |p: i64| format!("/partners?{}", query_string(&q, Some(p)));
     let current = |v: &Option<String>| v.clone().unwrap_or_default();
     let template = ListPage {
         chrome: Chrome::new(&state, &session, Section::Partners)
             .with_notice(raw.get("done").map(String::as_str)),
+        show_scores: session.may(Action::ReadScorecard),
         rows: page.items.iter().map(|p| Row::new(p, &state)).collect(),
         families: choices(
             Family::ALL.iter().map(|f| (f.code(), f.label())),

@@ -48,6 +48,14 @@ async fn a_partner_user_never_reads_another_organizations_data(app: &TestApp) {
     r.expect(200);
     assert_eq!(r.names(), ["AWS"]);
     assert_eq!(r.body["total"], 1);
+    // The scorecard is the vendor's own assessment: hidden from the partner, shown to staff.
+    assert_eq!(r.body["items"][0]["scorecard"], serde_json::Value::Null);
+    let own = app.get(&format!("/api/v1/partners/{}", o.aws), t).await;
+    assert_eq!(own.body["scorecard"], serde_json::Value::Null);
+    let staff = app
+        .get(&format!("/api/v1/partners/{}", o.aws), &app.support.token)
+        .await;
+    assert!(staff.body["scorecard"]["criteria"].is_array());
     for query in [
         "category=global_si",
         "q=accenture",
@@ -323,6 +331,16 @@ async fn support_and_finance_read_everything_and_change_nothing(app: &TestApp) {
         app.import_csv(t, "name,category\nAzure,platform_cloud\n")
             .await
             .expect_error(403, None);
+        if staff.email == app.finance.email {
+            // Support registers customer organizations; finance does not.
+            app.post(
+                "/api/v1/organizations",
+                t,
+                &json!({"name": "Hooli", "kind": "customer", "domains": ["hooli.example"]}),
+            )
+            .await
+            .expect_error(403, None);
+        }
         for path in ["/api/v1/audit", "/api/v1/audit/verify", "/api/v1/users"] {
             app.get(path, t).await.expect_error(403, None);
         }
