@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod audit;
+pub mod credentials;
 pub mod delivery;
 pub mod documents;
 pub mod field;

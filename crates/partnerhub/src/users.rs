@@ -66,7 +66,7 @@ pub async fn user(settings: &Settings, command: UserCommand) -> anyhow::Result<E
             .read_line(&mut line)
             .context("reading the password from standard input")?;
         let password = line.trim_end_matches(['\r', '\n']);
-        partnerhub_web::api::users::check_password("password", password)
+        partnerhub_domain::credentials::check_password("password", password)
             .map_err(|e| anyhow::anyhow!(e.message))?;
         Some(
             partnerhub_web::auth::hash_password(password)
@@ -117,7 +117,7 @@ pub async fn user(settings: &Settings, command: UserCommand) -> anyhow::Result<E
 
 pub async fn token(settings: &Settings, command: TokenCommand) -> anyhow::Result<ExitCode> {
     let TokenCommand::Issue { email, label } = command;
-    let label = partnerhub_domain::field::text("--label", &label, 100)
+    let label = partnerhub_domain::credentials::token_label("--label", &label)
         .map_err(|e| anyhow::anyhow!(e.message))?;
     let store = open_store(settings).await?;
     let Some((user, _)) = store.user_credentials(&email).await? else {

@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use partnerhub_domain::access::Action;
 use partnerhub_domain::organization::{person_name, EmailAddress, Role};
-use partnerhub_domain::{field, FieldError, FieldErrors};
+use partnerhub_domain::{credentials, FieldError, FieldErrors};
 use partnerhub_store::{ApiTokenRecord, NewUser, User};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -97,25 +97,6 @@ pub fn token_view(t: &ApiTokenRecord) -> TokenView {
     }
 }
 
-/// Shortest password accepted.
-pub const MIN_PASSWORD: usize = 12;
-
-/// Checks a new password's length.
-pub fn check_password(field: &str, password: &str) -> Result<(), FieldError> {
-    let n = password.chars().count();
-    if n < MIN_PASSWORD {
-        return Err(FieldError::new(
-            field,
-            "invalid",
-            format!("{field} must be at least {MIN_PASSWORD} characters"),
-        ));
-    }
-    if n > 1024 {
-        return Err(FieldError::too_long(field, 1024));
-    }
-    Ok(())
-}
-
 /// Checks a new account as the API and the admin page both submit it. Staff roles default to
 /// `vendor_org`; partner and customer users must name their organization. Returns the user
 /// (without a password hash) and the password to hash, if any.
@@ -133,7 +114,7 @@ pub fn parse_new_user(
     let role = errs.take(Role::parse("role", role));
     let password = password.filter(|p| !p.is_empty());
     if let Some(pw) = password {
-        errs.take(check_password("password", pw));
+        errs.take(credentials::check_password("password", pw));
     }
     let org_id = match (org_id, role) {
         (Some(id), _) => Some(id),
@@ -232,17 +213,10 @@ pub async fn issue_token(
     ApiJson(body): ApiJson<TokenBody>,
 ) -> ApiResult<(StatusCode, Json<IssuedToken>)> {
     session.authorize(Action::ManageOwnTokens, None)?;
-    let label = field::text("label", &body.label, 100)?;
+    let label = credentials::token_label("label", &body.label)?;
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let expires_at = match body.expires_in_days {
-        Some(d) if !(1..=3650).contains(&d) => {
-            return Err(FieldError::new(
-                "expires_in_days",
-                "out_of_range",
-                "expires_in_days must be between 1 and 3650",
-            )
-            .into())
-        }
-        Some(d) => Some(time::OffsetDateTime::now_utc().unix_timestamp() + d * 86_400),
+        Some(d) => Some(credentials::token_expiry("expires_in_days", d, now)?),
         None => None,
     };
     let token = auth::new_api_token();

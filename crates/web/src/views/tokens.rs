@@ -8,16 +8,13 @@ use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect};
 use partnerhub_domain::access::Action;
-use partnerhub_domain::{field, FieldError, FieldErrors};
+use partnerhub_domain::{credentials, FieldErrors};
 
 use super::forms::{parse_id, Errors, Fields, Posted, Rejected};
 use super::layout::{render_status, Chrome, PageResult, Section};
 use crate::api::rfc3339;
 use crate::auth::{self, Session};
 use crate::state::AppState;
-
-/// Longest token label.
-const MAX_LABEL: usize = 100;
 
 /// A token as listed.
 pub struct TokenLine {
@@ -116,19 +113,18 @@ pub async fn list(
 /// The label and expiry of a new token, checked as the API checks them.
 fn parse_request(fields: &Fields) -> Result<(String, Option<i64>), FieldErrors> {
     let mut errs = FieldErrors::default();
-    let label = errs.take(field::text("label", fields.get("label"), MAX_LABEL));
+    let label = errs.take(credentials::token_label("label", fields.get("label")));
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let expires_at = match fields.non_blank("expires_in_days").map(str::trim) {
         None => Some(None),
-        Some(raw) => match raw.parse::<i64>() {
-            Ok(d) if (1..=3650).contains(&d) => Some(Some(
-                time::OffsetDateTime::now_utc().unix_timestamp() + d * 86_400,
-            )),
-            _ => errs.take(Err(FieldError::new(
+        // A non-number gets the same range error as a number out of range.
+        Some(raw) => errs
+            .take(credentials::token_expiry(
                 "expires_in_days",
-                "out_of_range",
-                "expires_in_days must be a number of days between 1 and 3650",
-            ))),
-        },
+                raw.parse::<i64>().unwrap_or(0),
+                now,
+            ))
+            .map(Some),
     };
     match (label, expires_at) {
         (Some(l), Some(e)) if errs.is_empty() => Ok((l, e)),
