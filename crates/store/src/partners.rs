@@ -175,6 +175,24 @@ fn audit_json(id: i64, d: &PartnerDraft) -> String {
     .to_string()
 }
 
+/// Binds a profile's columns as `$1`..`$9` (family, category, integration_direction, track,
+/// status, priority, partner_manager_id, website, description), the order both the insert and
+/// the update statement use.
+macro_rules! bind_profile {
+    ($query:expr, $draft:expr) => {
+        $query
+            .bind($draft.family().code())
+            .bind($draft.classification.category.code())
+            .bind($draft.classification.direction.map(|d| d.code()))
+            .bind($draft.track.code())
+            .bind($draft.status.code())
+            .bind(i64::from($draft.priority()))
+            .bind($draft.partner_manager_id)
+            .bind(&$draft.website)
+            .bind(&$draft.description)
+    };
+}
+
 /// Escapes `%`, `_` and `\` so a search term matches literally.
 fn like_pattern(q: &str) -> String {
     let mut out = String::with_capacity(q.len() + 2);
@@ -391,20 +409,11 @@ impl Store {
         check_manager(&mut tx, draft.partner_manager_id).await?;
         organizations::rename(&mut tx, id, &draft.name).await?;
         organizations::set_domains(&mut tx, id, &draft.domains).await?;
-        let n = exec_tx!(&mut tx, sqlx::query(
+        let n = exec_tx!(&mut tx, bind_profile!(sqlx::query(
             "UPDATE partners SET family = $1, category = $2, integration_direction = $3, track = $4, status = $5, priority = $6, \
              partner_manager_id = $7, website = $8, description = $9, version = version + 1, updated_at = $10 \
              WHERE org_id = $11 AND ($12 IS NULL OR version = $12)",
-        )
-        .bind(draft.family().code())
-        .bind(draft.classification.category.code())
-        .bind(draft.classification.direction.map(|d| d.code()))
-        .bind(draft.track.code())
-        .bind(draft.status.code())
-        .bind(i64::from(draft.priority()))
-        .bind(draft.partner_manager_id)
-        .bind(&draft.website)
-        .bind(&draft.description)
+        ), draft)
         .bind(crate::now())
         .bind(id)
         .bind(expected_version))?;
@@ -472,20 +481,11 @@ async fn insert_partner(tx: &mut Tx, draft: &PartnerDraft) -> Result<i64, StoreE
     };
     let id = organizations::insert(tx, &org).await?;
     let now = crate::now();
-    exec_tx!(tx, sqlx::query(
-        "INSERT INTO partners (org_id, family, category, integration_direction, track, status, priority, partner_manager_id, website, description, version, created_at, updated_at) \
+    exec_tx!(tx, bind_profile!(sqlx::query(
+        "INSERT INTO partners (family, category, integration_direction, track, status, priority, partner_manager_id, website, description, org_id, version, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11, $11)",
-    )
+    ), draft)
     .bind(id)
-    .bind(draft.family().code())
-    .bind(draft.classification.category.code())
-    .bind(draft.classification.direction.map(|d| d.code()))
-    .bind(draft.track.code())
-    .bind(draft.status.code())
-    .bind(i64::from(draft.priority()))
-    .bind(draft.partner_manager_id)
-    .bind(&draft.website)
-    .bind(&draft.description)
     .bind(now))?;
     write_children(tx, id, draft).await?;
     Ok(id)
