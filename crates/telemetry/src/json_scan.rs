@@ -65,7 +65,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// Reads a string's raw contents; the cursor is on the opening quote.
-    #[inline]
+    #[inline(always)]
     fn raw_string(&mut self) -> ScanResult<&'a [u8]> {
         let start = self.pos + 1;
         let end = string_end(self.buf, start)?;
@@ -73,46 +73,12 @@ impl<'a> Scanner<'a> {
         Ok(&self.buf[start..end - 1])
     }
 
-    /// Skips an object or array; the cursor is on its opening bracket. Only the brackets of
-    /// the container's own kind are counted (the other kind nests inside without changing where
-    /// it ends). Between two brackets, the parity of the quotes tells whether the second one is
-    /// inside a string; that holds while the span has no backslash, and the scan moves by
-    /// vectorised searches over long spans. A span with an escape is finished byte-exactly.
+    /// Skips an object or array; the cursor is on its opening bracket.
+    #[inline]
     fn skip_container(&mut self) -> ScanResult<()> {
-        let buf = self.buf;
-        let (open, close) = if buf.get(self.pos) == Some(&b'{') {
-            (b'{', b'}')
-        } else {
-            (b'[', b']')
-        };
-        let mut depth = 0usize;
-        let mut in_string = false;
-        let mut i = self.pos;
-        loop {
-            let at = i + memchr::memchr2(open, close, &buf[i..])
-                .ok_or("unterminated object or array")?;
-            let span = &buf[i..at];
-            if memchr::memchr(b'\\', span).is_some() {
-                self.pos = skip_exactly(buf, i, depth, in_string, open, close)?;
-                return Ok(());
-            }
-            if memchr::memchr_iter(b'"', span).count() % 2 == 1 {
-                in_string = !in_string;
-            }
-            i = at + 1;
-            if in_string {
-                continue;
-            }
-            if buf[at] == open {
-                depth += 1;
-            } else {
-                depth = depth.saturating_sub(1);
-                if depth == 0 {
-                    self.pos = i;
-                    return Ok(());
-                }
-            }
-        }
+        self.pos = crate::structural::skip_container(self.buf, self.pos)
+            .ok_or("unterminated object or array")?;
+        Ok(())
     }
 
     fn literal(&mut self, word: &'static [u8]) -> ScanResult<()> {
@@ -187,49 +153,10 @@ impl<'a> Scanner<'a> {
     }
 }
 
-/// Finishes skipping a container from `i`, where `depth` brackets are open and `in_string`
-/// tells whether `i` is inside a string; returns the index past its closing bracket.
-fn skip_exactly(
-    buf: &[u8],
-    mut i: usize,
-    mut depth: usize,
-    in_string: bool,
-    open: u8,
-    close: u8,
-) -> ScanResult<usize> {
-    if in_string {
-        i = string_end(buf, i)?;
-    }
-    loop {
-        let at = i + memchr::memchr3(b'"', open, close, &buf[i..])
-            .ok_or("unterminated object or array")?;
-        let c = buf[at];
-        if c == b'"' {
-            i = string_end(buf, at + 1)?;
-        } else if c == open {
-            depth += 1;
-            i = at + 1;
-        } else {
-            i = at + 1;
-            depth = depth.saturating_sub(1);
-            if depth == 0 {
-                return Ok(i);
-            }
-        }
-    }
-}
-
 /// The index just past the closing quote of a string whose contents start at `i`.
-#[inline]
-fn string_end(buf: &[u8], mut i: usize) -> ScanResult<usize> {
-    loop {
-        let at = i + memchr::memchr2(b'"', b'\\', buf.get(i..).unwrap_or_default())
-            .ok_or("unterminated string")?;
-        if buf[at] == b'"' {
-            return Ok(at + 1);
-        }
-        i = at + 2;
-    }
+#[inline(always)]
+fn string_end(buf: &[u8], i: usize) -> ScanResult<usize> {
+    crate::structural::string_end(buf, i).ok_or("unterminated string")
 }
 
 /// Decodes a raw string's escapes; `None` if they are invalid or the text is not UTF-8.

@@ -54,6 +54,7 @@ pub mod progress;
 pub mod ranges;
 pub mod report;
 pub mod stages;
+pub mod structural;
 
 pub use classify::{Classification, Classifier, Evidence, Signals};
 pub use downloads::{download_report, DownloadReport, SplitBy};

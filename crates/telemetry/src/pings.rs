@@ -47,61 +47,39 @@ pub struct MonthlyInstallation {
 /// Last pings per installation and month; memory grows with installations, not pings.
 struct LastPings<'s> {
     schema: &'s PingSchema,
-    by_key: HashMap<Box<[u8]>, MonthlyInstallation>,
+    by_key: HashMap<Box<[u8]>, MonthlyInstallation, foldhash::fast::RandomState>,
     key: Vec<u8>,
+    /// The per-stage values of the line being read, kept between lines to reuse the allocation.
+    stages: Vec<Option<u64>>,
 }
 
 fn text(raw: Option<&[u8]>) -> Option<String> {
     raw.and_then(decode_string)
 }
 
+/// Stores `raw`'s decoded text in `slot`, reusing its allocation when the text is plain.
+fn set_text(slot: &mut Option<String>, raw: Option<&[u8]>) {
+    match (slot.as_mut(), raw) {
+        (Some(old), Some(raw)) if !raw.contains(&b'\\') => match std::str::from_utf8(raw) {
+            Ok(plain) => {
+                old.clear();
+                old.push_str(plain);
+            }
+            Err(_) => *slot = None,
+        },
+        _ => *slot = text(raw),
+    }
+}
+
 impl LineSink for LastPings<'_> {
     fn line(&mut self, line: &[u8], at: LineAt) -> Result<(), Malformed> {
-        let mut ping = Ping::default();
-        ping.scan(line, self.schema).map_err(Malformed)?;
-        let month = ping.received_at.month();
-        let uuid = ping.uuid.unwrap_or_default();
-        let hostname = ping.hostname.unwrap_or_default();
-        self.key.clear();
-        self.key.extend_from_slice(&month.year.to_le_bytes());
-        self.key.push(month.month);
-        self.key.extend_from_slice(uuid);
-        // A byte that cannot occur in JSON text separates the two parts of the key.
-        self.key.push(0xff);
-        self.key.extend_from_slice(hostname);
-
-        let newer =
-            |old: &MonthlyInstallation| (ping.received_at, at) > (old.received_at, old.order);
-        let existing = self.by_key.get(self.key.as_slice());
-        if existing.is_some_and(|old| !newer(old)) {
-            return Ok(());
-        }
-        let source_ip = match ping.source_ip {
-            None => None,
-            Some(raw) => {
-                let s = std::str::from_utf8(raw).map_err(|_| Malformed("source_ip is not text"))?;
-                Some(parse_address(s).map_err(|_| Malformed("source_ip is not an IP address"))?)
-            }
+        let mut ping = Ping {
+            stages: std::mem::take(&mut self.stages),
+            ..Ping::default()
         };
-        let record = MonthlyInstallation {
-            month,
-            uuid: text(Some(uuid)).ok_or(Malformed("uuid is not valid text"))?,
-            hostname: text(Some(hostname)).unwrap_or_default(),
-            received_at: ping.received_at,
-            order: at,
-            source_ip,
-            installation_type: text(ping.installation_type),
-            version: text(ping.version),
-            database_flavor: text(ping.database_flavor),
-            stages: ping.stages.iter().map(|v| v.unwrap_or(0)).collect(),
-        };
-        match self.by_key.get_mut(self.key.as_slice()) {
-            Some(slot) => *slot = record,
-            None => {
-                self.by_key.insert(self.key.as_slice().into(), record);
-            }
-        }
-        Ok(())
+        let outcome = self.keep(&mut ping, line, at);
+        self.stages = std::mem::take(&mut ping.stages);
+        outcome
     }
 
     fn merge(&mut self, other: Self) {
@@ -117,6 +95,74 @@ impl LineSink for LastPings<'_> {
     }
 }
 
+impl<'s> LastPings<'s> {
+    /// Scans `line` into `ping` and keeps it if it is its installation's latest of the month.
+    fn keep<'a>(
+        &mut self,
+        ping: &mut Ping<'a>,
+        line: &'a [u8],
+        at: LineAt,
+    ) -> Result<(), Malformed> {
+        ping.scan(line, self.schema).map_err(Malformed)?;
+        let month = ping.received_at.month();
+        let uuid = ping.uuid.unwrap_or_default();
+        let hostname = ping.hostname.unwrap_or_default();
+        self.key.clear();
+        self.key.extend_from_slice(&month.year.to_le_bytes());
+        self.key.push(month.month);
+        self.key.extend_from_slice(uuid);
+        // A byte that cannot occur in JSON text separates the two parts of the key.
+        self.key.push(0xff);
+        self.key.extend_from_slice(hostname);
+
+        let received_at = ping.received_at;
+        let existing = self.by_key.get_mut(self.key.as_slice());
+        if existing
+            .as_ref()
+            .is_some_and(|old| (received_at, at) <= (old.received_at, old.order))
+        {
+            return Ok(());
+        }
+        let source_ip = match ping.source_ip {
+            None => None,
+            Some(raw) => {
+                let s = std::str::from_utf8(raw).map_err(|_| Malformed("source_ip is not text"))?;
+                Some(parse_address(s).map_err(|_| Malformed("source_ip is not an IP address"))?)
+            }
+        };
+        let stages = ping.stages.iter().map(|v| v.unwrap_or(0));
+        match existing {
+            // The same installation again, later in the month: overwrite in place.
+            Some(old) => {
+                old.received_at = received_at;
+                old.order = at;
+                old.source_ip = source_ip;
+                set_text(&mut old.installation_type, ping.installation_type);
+                set_text(&mut old.version, ping.version);
+                set_text(&mut old.database_flavor, ping.database_flavor);
+                old.stages.clear();
+                old.stages.extend(stages);
+            }
+            None => {
+                let record = MonthlyInstallation {
+                    month,
+                    uuid: text(Some(uuid)).ok_or(Malformed("uuid is not valid text"))?,
+                    hostname: text(Some(hostname)).unwrap_or_default(),
+                    received_at,
+                    order: at,
+                    source_ip,
+                    installation_type: text(ping.installation_type),
+                    version: text(ping.version),
+                    database_flavor: text(ping.database_flavor),
+                    stages: stages.collect(),
+                };
+                self.by_key.insert(self.key.as_slice().into(), record);
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Reads ping files and returns each installation's last ping per month, sorted by month, uuid
 /// and hostname.
 pub fn monthly_installations(
@@ -126,8 +172,9 @@ pub fn monthly_installations(
     let schema = PingSchema::new(stages);
     let (sink, bad) = read_lines(files, || LastPings {
         schema: &schema,
-        by_key: HashMap::new(),
+        by_key: HashMap::default(),
         key: Vec::new(),
+        stages: Vec::new(),
     })?;
     let mut all: Vec<MonthlyInstallation> = sink.by_key.into_values().collect();
     all.sort_by(|a, b| (a.month, &a.uuid, &a.hostname).cmp(&(b.month, &b.uuid, &b.hostname)));

@@ -7,6 +7,7 @@ use partnerhub_telemetry::downloads::parse_combined;
 use partnerhub_telemetry::ping::{Ping, PingSchema};
 use partnerhub_telemetry::prefix_table::PrefixTable;
 use partnerhub_telemetry::ranges::{parse_ranges, RangeFormat};
+use partnerhub_telemetry::structural::{skip_container, skip_reference};
 use partnerhub_telemetry::StageMap;
 use proptest::prelude::*;
 
@@ -52,6 +53,28 @@ fn envelope_like() -> impl Strategy<Value = String> {
     prop::collection::vec(pieces, 0..60).prop_map(|v| v.concat())
 }
 
+/// JSON objects and arrays whose strings are full of brackets, quotes and backslashes.
+fn json_value() -> impl Strategy<Value = serde_json::Value> {
+    use serde_json::Value;
+    let leaf = prop_oneof![
+        "[{}\\[\\]\"\\\\a ]{0,12}".prop_map(Value::String),
+        any::<i32>().prop_map(Value::from),
+        Just(Value::Null),
+    ];
+    let tree = leaf.prop_recursive(5, 120, 8, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..8).prop_map(Value::Array),
+            prop::collection::vec(("[{}\\]\"a]{0,6}", inner), 0..8)
+                .prop_map(|fields| Value::Object(fields.into_iter().collect())),
+        ]
+    });
+    prop_oneof![
+        prop::collection::vec(tree.clone(), 0..6).prop_map(serde_json::Value::Array),
+        prop::collection::vec(("[a-z\\[]{0,6}", tree), 0..6)
+            .prop_map(|fields| serde_json::Value::Object(fields.into_iter().collect())),
+    ]
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(2000))]
 
@@ -67,6 +90,25 @@ proptest! {
         let schema = PingSchema::new(&StageMap::default());
         let mut ping = Ping::default();
         let _ = ping.scan(text.as_bytes(), &schema);
+    }
+
+    #[test]
+    fn the_block_skip_matches_the_byte_by_byte_skip(
+        text in prop::collection::vec(
+            prop::sample::select(b"{}[]\"\\ax:,".to_vec()), 0..400),
+        start in 0usize..8,
+    ) {
+        // Dense structural bytes: strings, escapes and brackets cross the 64-byte blocks.
+        let mut buf = b"{[".to_vec();
+        buf.extend_from_slice(&text);
+        let start = start % 2;
+        prop_assert_eq!(skip_container(&buf, start), skip_reference(&buf, start));
+    }
+
+    #[test]
+    fn the_block_skip_ends_serialised_json_exactly(value in json_value(), padding in 0usize..70) {
+        let text = format!("{}{value}  ,", " ".repeat(padding));
+        prop_assert_eq!(skip_container(text.as_bytes(), padding), Some(text.len() - 3));
     }
 
     #[test]
