@@ -2,6 +2,11 @@
 //!
 //! Reading the CSV syntax is the caller's job; this module turns one record into a
 //! [`PartnerInput`] and names the line and column of anything wrong.
+//!
+//! Exports are opened in spreadsheets, which run a cell starting with `=`, `+`, `-`, `@`, a tab
+//! or a carriage return as a formula. A text cell starting so (or with `'`) is therefore written
+//! with a leading `'`, the spreadsheets' own mark for "text, not a formula", and an import drops
+//! one leading `'`, as a spreadsheet does: an export imports back unchanged.
 
 use crate::field::FieldError;
 use crate::partner::{PartnerDraft, PartnerInput};
@@ -113,7 +118,10 @@ pub fn parse_row(
         header
             .iter()
             .position(|h| h.trim() == col)
-            .map(|i| record[i].trim().to_string())
+            .map(|i| {
+                let value = record[i].trim();
+                value.strip_prefix('\'').unwrap_or(value).trim().to_string()
+            })
             .filter(|v| !v.is_empty())
     };
     let input = PartnerInput {
@@ -154,6 +162,15 @@ pub fn parse_row(
     })
 }
 
+/// A text cell as exported: marked as text when a spreadsheet would run it as a formula.
+pub fn text_cell(value: &str) -> String {
+    if value.starts_with(['=', '+', '-', '@', '\t', '\r', '\'']) {
+        format!("'{value}")
+    } else {
+        value.to_string()
+    }
+}
+
 /// The values of an export row, in [`EXPORT_COLUMNS`] order.
 pub fn export_row(
     id: i64,
@@ -163,7 +180,7 @@ pub fn export_row(
 ) -> Vec<String> {
     vec![
         id.to_string(),
-        draft.name.as_str().to_string(),
+        text_cell(draft.name.as_str()),
         draft
             .domains
             .iter()
@@ -182,9 +199,9 @@ pub fn export_row(
         draft.status.code().to_string(),
         draft.monetization().code().to_string(),
         draft.priority().to_string(),
-        manager_email.unwrap_or_default().to_string(),
-        draft.website.clone().unwrap_or_default(),
-        draft.description.clone().unwrap_or_default(),
+        text_cell(manager_email.unwrap_or_default()),
+        text_cell(draft.website.as_deref().unwrap_or_default()),
+        text_cell(draft.description.as_deref().unwrap_or_default()),
         format!("{score_percent:.1}"),
     ]
 }
@@ -218,6 +235,32 @@ mod tests {
             again.partner_manager_email.as_deref(),
             Some("mgr@gitlab.com")
         );
+    }
+
+    #[test]
+    fn cells_a_spreadsheet_would_run_are_exported_as_text_and_import_back() {
+        assert_eq!(
+            text_cell("=HYPERLINK(\"http://x\")"),
+            "'=HYPERLINK(\"http://x\")"
+        );
+        assert_eq!(text_cell("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(text_cell("-2+3"), "'-2+3");
+        assert_eq!(text_cell("'quoted"), "''quoted");
+        assert_eq!(text_cell("Rackspace"), "Rackspace");
+
+        let header = strings(&["name", "category", "description"]);
+        let row = parse_row(
+            2,
+            &header,
+            &strings(&["=cmd|' /C calc'!A0", "msp", "+ fast, - cheap"]),
+        )
+        .unwrap();
+        let export_header = strings(EXPORT_COLUMNS);
+        let values = export_row(9, &row.draft, None, 0.0);
+        assert_eq!(values[1], "'=cmd|' /C calc'!A0");
+        assert_eq!(values[13], "'+ fast, - cheap");
+        let again = parse_row(2, &export_header, &values).unwrap();
+        assert_eq!(again.draft, row.draft);
     }
 
     #[test]

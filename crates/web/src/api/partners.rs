@@ -466,9 +466,11 @@ pub async fn remove(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Every partner matching the filters as CSV (at most 10 000 rows).
+/// Every partner matching the filters as CSV.
+///
+/// At most 100 000 rows: a larger match is refused (422), asking to narrow the filters.
 #[utoipa::path(get, path = "/api/v1/partners/export.csv", tag = "partners", params(PartnerQuery),
-    responses((status = 200, description = "CSV", content_type = "text/csv")), security(("bearer" = [])))]
+    responses((status = 200, description = "CSV", content_type = "text/csv"), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn export_csv(
     State(state): State<AppState>,
     session: Session,
@@ -488,6 +490,9 @@ pub async fn export_csv(
     ))
 }
 
+/// Most rows one export carries.
+const MAX_EXPORT_ROWS: i64 = 100_000;
+
 /// The CSV of every partner matching `q` within the session's scope.
 pub async fn export(state: &AppState, session: &Session, q: &PartnerQuery) -> ApiResult<String> {
     let mut filter = q.filter()?;
@@ -499,9 +504,17 @@ pub async fn export(state: &AppState, session: &Session, q: &PartnerQuery) -> Ap
     };
     w.write_record(partner_csv::EXPORT_COLUMNS)
         .map_err(internal)?;
-    for page in 1..=50 {
+    for page in 1.. {
         filter.page = page;
         let got = state.store().partners(session.scope(), &filter).await?;
+        if page > MAX_EXPORT_ROWS / 200 && !got.items.is_empty() {
+            return Err(ApiError::field(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "too_large",
+                "filter",
+                format!("more than {MAX_EXPORT_ROWS} partners match: narrow the filters"),
+            ));
+        }
         for p in &got.items {
             let total = p.draft.scorecard.total(&state.config().weights);
             let row = partner_csv::export_row(

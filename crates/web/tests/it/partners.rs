@@ -379,9 +379,9 @@ async fn documents_carry_the_handbooks_convention_warnings(app: &TestApp) {
 }
 
 async fn a_csv_import_creates_every_row_and_the_export_lists_them(app: &TestApp) {
-    let csv = "name,domains,category,integration_direction,track,status,partner_manager_email,website\n\
-               Bitbucket,bitbucket.org,integrated,outbound,select,active,alliances@gitlab.com,https://bitbucket.org\n\
-               Rackspace,rackspace.com;rackspace.co.uk,msp,,open,prospect,,\n";
+    let csv = "name,domains,category,integration_direction,track,status,partner_manager_email,website,description\n\
+               Bitbucket,bitbucket.org,integrated,outbound,select,active,alliances@gitlab.com,https://bitbucket.org,\"=HYPERLINK(\"\"http://x.example\"\")\"\n\
+               Rackspace,rackspace.com;rackspace.co.uk,msp,,open,prospect,,,\n";
     let r = app.import_csv(&app.alliances.token, csv).await;
     r.expect(201);
     assert_eq!(r.body["imported"], 2);
@@ -421,6 +421,10 @@ async fn a_csv_import_creates_every_row_and_the_export_lists_them(app: &TestApp)
         .starts_with("id,name,domains,family,category"));
     assert_eq!(lines.count(), 7);
     assert!(export.text.contains("Rackspace"));
+    // A cell a spreadsheet would run as a formula is exported marked as text.
+    assert!(export
+        .text
+        .contains(r#""'=HYPERLINK(""http://x.example"")""#));
 
     // An export imports back into another registry unchanged; here, re-importing it is refused
     // because every name exists already, naming the first line.
