@@ -52,6 +52,23 @@ macro_rules! on_tx {
 }
 pub(crate) use on_tx;
 
+impl Tx {
+    /// Locks the row that `lock_sql` (a `SELECT … FOR UPDATE` with one parameter) selects until
+    /// the transaction ends, so that what the transaction reads of it stays true until it writes.
+    /// PostgreSQL only: on SQLite every writing transaction holds the database's one write lock
+    /// from its start (`BEGIN IMMEDIATE`).
+    pub(crate) async fn lock(
+        &mut self,
+        lock_sql: &'static str,
+        id: i64,
+    ) -> Result<(), sqlx::Error> {
+        if let Tx::Postgres(t) = self {
+            sqlx::query(lock_sql).bind(id).execute(&mut **t).await?;
+        }
+        Ok(())
+    }
+}
+
 /// Executes a statement built by `$q` in the transaction; yields the number of rows affected.
 macro_rules! exec_tx {
     ($tx:expr, $q:expr) => {

@@ -254,6 +254,35 @@ async fn write_children(tx: &mut Tx, id: i64, d: &PartnerDraft) -> Result<(), St
     Ok(())
 }
 
+/// The queries of a partner's child rows: domains, contacts, scores, for the ids in `list`.
+fn children_sql(list: &str) -> [String; 3] {
+    [
+        format!("SELECT org_id, domain FROM organization_domains WHERE org_id IN ({list}) ORDER BY domain"),
+        format!("SELECT org_id, name, email, title, phone FROM partner_contacts WHERE org_id IN ({list}) ORDER BY org_id, position"),
+        format!("SELECT org_id, criterion, score, note FROM partner_scores WHERE org_id IN ({list})"),
+    ]
+}
+
+/// Locks a partner's row for the rest of a transaction (PostgreSQL; see [`Tx::lock`]).
+const LOCK_PARTNER: &str = "SELECT 1 FROM partners WHERE org_id = $1 FOR UPDATE";
+
+/// One partner as the transaction sees it, its row locked: the "before" of an audited change
+/// is read where the change is made, so no concurrent change can slip in between.
+async fn partner_in(tx: &mut Tx, id: i64) -> Result<PartnerRecord, StoreError> {
+    tx.lock(LOCK_PARTNER, id).await?;
+    let sql = format!("{SELECT} WHERE p.org_id = $1");
+    let row: Option<Row> =
+        on_tx!(&mut *tx, c => sqlx::query_as(&sql).bind(id).fetch_optional(&mut *c).await)?;
+    let row = row.ok_or(StoreError::NotFound)?;
+    let [domains, contacts, scores] = children_sql(&id.to_string());
+    let children = Children {
+        domains: on_tx!(&mut *tx, c => sqlx::query_as(&domains).fetch_all(&mut *c).await)?,
+        contacts: on_tx!(&mut *tx, c => sqlx::query_as(&contacts).fetch_all(&mut *c).await)?,
+        scores: on_tx!(&mut *tx, c => sqlx::query_as(&scores).fetch_all(&mut *c).await)?,
+    };
+    assemble(row, &children)
+}
+
 impl Store {
     /// Loads the child rows of the given partners in three queries.
     async fn children(&self, ids: &[i64]) -> Result<Children, StoreError> {
@@ -264,18 +293,11 @@ impl Store {
                 scores: Vec::new(),
             });
         }
-        let list = id_list(ids);
-        let domains = self.domains_of(ids).await?;
-        let sql = format!("SELECT org_id, name, email, title, phone FROM partner_contacts WHERE org_id IN ({list}) ORDER BY org_id, position");
-        let contacts = on_pool!(self, p => sqlx::query_as(&sql).fetch_all(p).await)?;
-        let sql = format!(
-            "SELECT org_id, criterion, score, note FROM partner_scores WHERE org_id IN ({list})"
-        );
-        let scores = on_pool!(self, p => sqlx::query_as(&sql).fetch_all(p).await)?;
+        let [domains, contacts, scores] = children_sql(&id_list(ids));
         Ok(Children {
-            domains,
-            contacts,
-            scores,
+            domains: on_pool!(self, p => sqlx::query_as(&domains).fetch_all(p).await)?,
+            contacts: on_pool!(self, p => sqlx::query_as(&contacts).fetch_all(p).await)?,
+            scores: on_pool!(self, p => sqlx::query_as(&scores).fetch_all(p).await)?,
         })
     }
 
@@ -404,8 +426,8 @@ impl Store {
         draft: &PartnerDraft,
         expected_version: Option<i64>,
     ) -> Result<PartnerRecord, StoreError> {
-        let before = self.partner(Scope::All, id).await?;
         let mut tx = self.begin().await?;
+        let before = partner_in(&mut tx, id).await?;
         check_manager(&mut tx, draft.partner_manager_id).await?;
         organizations::rename(&mut tx, id, &draft.name).await?;
         organizations::set_domains(&mut tx, id, &draft.domains).await?;
@@ -442,8 +464,8 @@ impl Store {
     /// Deletes a partner organization and everything it holds, unless users still belong to it
     /// (audited with the last state).
     pub async fn delete_partner(&self, who: &Who, id: i64) -> Result<(), StoreError> {
-        let before = self.partner(Scope::All, id).await?;
         let mut tx = self.begin().await?;
+        let before = partner_in(&mut tx, id).await?;
         let users: i64 = on_tx!(&mut tx, c => sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE org_id = $1").bind(id).fetch_one(&mut *c).await)?;
         if users > 0 {
             return Err(StoreError::conflict(

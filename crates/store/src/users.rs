@@ -285,8 +285,14 @@ impl Store {
         user_id: i64,
         active: bool,
     ) -> Result<User, StoreError> {
-        let before = self.user(user_id).await?;
         let mut tx = self.begin().await?;
+        // The "before" is read in the transaction that changes it, the row locked.
+        tx.lock("SELECT 1 FROM users WHERE id = $1 FOR UPDATE", user_id)
+            .await?;
+        let sql = format!("SELECT {USER_COLUMNS} WHERE u.id = $1");
+        let row: Option<UserRow> =
+            on_tx!(&mut tx, c => sqlx::query_as(&sql).bind(user_id).fetch_optional(&mut *c).await)?;
+        let before = user_from(row.ok_or(StoreError::NotFound)?)?;
         exec_tx!(
             &mut tx,
             sqlx::query("UPDATE users SET active = $1, updated_at = $2 WHERE id = $3")
