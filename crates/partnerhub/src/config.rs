@@ -1,7 +1,7 @@
 //! Configuration: command-line flags, environment variables and an optional TOML file, in that
 //! order of precedence, resolved into one [`Settings`].
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
@@ -34,6 +34,7 @@ struct FileConfig {
     cookie_secure: Option<bool>,
     session_hours: Option<i64>,
     login_attempts: Option<u32>,
+    trusted_proxies: Option<Vec<String>>,
     #[serde(default)]
     scorecard: ScorecardConfig,
 }
@@ -56,6 +57,8 @@ pub struct Settings {
     pub cookie_secure: Option<bool>,
     pub session_hours: i64,
     pub login_attempts: u32,
+    /// Reverse proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<IpAddr>,
     pub weights: Weights,
 }
 
@@ -88,6 +91,22 @@ impl Settings {
         if !(1..=24 * 90).contains(&session_hours) {
             bail!("configuration: session_hours must be between 1 and 2160");
         }
+        let trusted_proxies = file
+            .trusted_proxies
+            .unwrap_or_default()
+            .iter()
+            .enumerate()
+            .map(|(i, text)| {
+                text.trim().parse::<IpAddr>().map_err(|_| {
+                    anyhow::anyhow!(
+                        "configuration: trusted_proxies[{i}]: {text:?} is not an IP address"
+                    )
+                })
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        if trusted_proxies.len() > 100 {
+            bail!("configuration: trusted_proxies lists more than 100 addresses");
+        }
         Ok(Self {
             data_dir,
             database_url,
@@ -96,6 +115,7 @@ impl Settings {
             cookie_secure: file.cookie_secure,
             session_hours,
             login_attempts: file.login_attempts.unwrap_or(10).max(1),
+            trusted_proxies,
             weights,
         })
     }
@@ -109,6 +129,7 @@ impl Settings {
             cookie_secure: self.cookie_secure.unwrap_or(!addr.ip().is_loopback()),
             session_hours: self.session_hours,
             login_attempts: self.login_attempts,
+            trusted_proxies: self.trusted_proxies.clone(),
             ..WebConfig::default()
         }
     }
@@ -150,5 +171,29 @@ mod tests {
         let s = Settings::load(&args).unwrap();
         assert_eq!(s.database_url, "sqlite:///tmp/phx/partnerhub.db");
         assert!(s.is_sqlite());
+    }
+
+    #[test]
+    fn trusted_proxies_are_addresses_and_a_bad_one_is_named() {
+        let dir = std::env::temp_dir().join(format!("ph-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("partnerhub.toml");
+        let load = |text: &str| {
+            std::fs::write(&file, text).unwrap();
+            Settings::load(&GlobalArgs {
+                data_dir: Some(dir.clone()),
+                database_url: None,
+                config: Some(file.clone()),
+            })
+        };
+        let s = load("trusted_proxies = [\"127.0.0.1\", \"::1\"]").unwrap();
+        assert_eq!(s.trusted_proxies.len(), 2);
+        let addr: SocketAddr = "0.0.0.0:8080".parse().unwrap();
+        assert_eq!(s.web_config(&addr).trusted_proxies, s.trusted_proxies);
+        let err = load("trusted_proxies = [\"127.0.0.1\", \"10.0.0.0/8\"]")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("trusted_proxies[1]"), "{err}");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

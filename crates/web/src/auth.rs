@@ -6,6 +6,7 @@
 //! writes must carry the session's CSRF token.
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -304,6 +305,28 @@ async fn token_session(state: &AppState, token: &str) -> Result<Option<Session>,
     }))
 }
 
+/// The client's address: the peer's, unless the peer is a trusted reverse proxy, in which case
+/// the last address of `X-Forwarded-For` that is not itself a trusted proxy (addresses further
+/// left were written by the client and prove nothing).
+pub fn client_ip(peer: Option<IpAddr>, forwarded_for: Option<&str>, trusted: &[IpAddr]) -> String {
+    let Some(peer) = peer else {
+        return "unknown".to_string();
+    };
+    if !trusted.contains(&peer) {
+        return peer.to_string();
+    }
+    let hops = forwarded_for.unwrap_or_default().rsplit(',').map(str::trim);
+    for hop in hops {
+        match hop.parse::<IpAddr>() {
+            Ok(ip) if trusted.contains(&ip) => continue,
+            Ok(ip) => return ip.to_string(),
+            // A hop that is not an address ends what can be believed.
+            Err(_) => break,
+        }
+    }
+    peer.to_string()
+}
+
 /// Counts failed sign-ins per (address, account) and refuses more than the limit within a window.
 pub struct LoginLimiter {
     limit: u32,
@@ -450,6 +473,35 @@ mod tests {
         assert!(verify_password(&h, "correct horse"));
         assert!(!verify_password(&h, "wrong"));
         assert!(!verify_password("not a hash", "x"));
+    }
+
+    #[test]
+    fn the_client_address_comes_from_trusted_proxies_only() {
+        let proxy: IpAddr = "10.0.0.2".parse().unwrap();
+        let client: IpAddr = "203.0.113.9".parse().unwrap();
+        let trusted = [proxy];
+        // Not behind a trusted proxy: the header is the client's own claim and is ignored.
+        assert_eq!(
+            client_ip(Some(client), Some("198.51.100.1"), &trusted),
+            "203.0.113.9"
+        );
+        // Behind one: the last hop not a trusted proxy, whatever the client put further left.
+        let header = "198.51.100.1, 203.0.113.9, 10.0.0.2";
+        assert_eq!(
+            client_ip(Some(proxy), Some(header), &trusted),
+            "203.0.113.9"
+        );
+        assert_eq!(
+            client_ip(Some(proxy), Some("2001:db8::7"), &trusted),
+            "2001:db8::7"
+        );
+        // Nothing believable: the proxy's own address.
+        assert_eq!(client_ip(Some(proxy), None, &trusted), "10.0.0.2");
+        assert_eq!(
+            client_ip(Some(proxy), Some("garbage, 10.0.0.2"), &trusted),
+            "10.0.0.2"
+        );
+        assert_eq!(client_ip(None, Some("198.51.100.1"), &trusted), "unknown");
     }
 
     #[test]

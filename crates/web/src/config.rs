@@ -18,6 +18,8 @@ pub struct WebConfig {
     pub login_attempts: u32,
     /// Largest request body accepted (the CSV import is the largest client upload).
     pub max_body_bytes: usize,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (for the sign-in limiter).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Default for WebConfig {
@@ -29,6 +31,7 @@ impl Default for WebConfig {
             session_hours: 12,
             login_attempts: 10,
             max_body_bytes: 4 * 1024 * 1024,
+            trusted_proxies: Vec::new(),
         }
     }
 }

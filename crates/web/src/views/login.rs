@@ -100,11 +100,15 @@ pub async fn form(
 pub async fn submit(State(state): State<AppState>, req: Request) -> PageResult {
     let (parts, body) = req.into_parts();
     // The limiter counts per address; a server run without connect info shares one bucket.
-    let ip = parts
+    let peer = parts
         .extensions
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
-        .unwrap_or_else(|| "unknown".to_string());
+        .map(|c| c.0.ip());
+    let forwarded = parts
+        .headers
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok());
+    let ip = auth::client_ip(peer, forwarded, &state.config().trusted_proxies);
     let cookie = auth::cookie(&parts, LOGIN_CSRF_COOKIE).map(str::to_string);
     let fields = match read_fields(Request::from_parts(parts, body), &state).await {
         Ok(f) => f,
