@@ -306,25 +306,42 @@ async fn token_session(state: &AppState, token: &str) -> Result<Option<Session>,
 }
 
 /// The client's address: the peer's, unless the peer is a trusted reverse proxy, in which case
-/// the last address of `X-Forwarded-For` that is not itself a trusted proxy (addresses further
-/// left were written by the client and prove nothing).
-pub fn client_ip(peer: Option<IpAddr>, forwarded_for: Option<&str>, trusted: &[IpAddr]) -> String {
-    let Some(peer) = peer else {
+/// the right-most `X-Forwarded-For` hop that is not itself a trusted proxy. `forwarded_for` holds
+/// the header's lines in the order received: a proxy may append its own line after the client's
+/// rather than extend it, so the hops are read from the last line's end backwards, and anything
+/// further left than the first untrusted hop was written by the client and proves nothing.
+/// IPv4-mapped IPv6 addresses compare as IPv4; hops may carry a port.
+pub fn client_ip(peer: Option<IpAddr>, forwarded_for: &[&[u8]], trusted: &[IpAddr]) -> String {
+    let Some(peer) = peer.map(|p| p.to_canonical()) else {
         return "unknown".to_string();
     };
-    if !trusted.contains(&peer) {
+    let is_trusted = |ip: &IpAddr| trusted.iter().any(|t| t.to_canonical() == *ip);
+    if !is_trusted(&peer) {
         return peer.to_string();
     }
-    let hops = forwarded_for.unwrap_or_default().rsplit(',').map(str::trim);
+    let hops = forwarded_for
+        .iter()
+        .rev()
+        .flat_map(|line| line.rsplit(|&b| b == b','));
     for hop in hops {
-        match hop.parse::<IpAddr>() {
-            Ok(ip) if trusted.contains(&ip) => continue,
-            Ok(ip) => return ip.to_string(),
+        match hop_address(hop) {
+            Some(ip) if is_trusted(&ip) => continue,
+            Some(ip) => return ip.to_string(),
             // A hop that is not an address ends what can be believed.
-            Err(_) => break,
+            None => break,
         }
     }
     peer.to_string()
+}
+
+/// One `X-Forwarded-For` hop: an address, or an address and port (`1.2.3.4:80`, `[::1]:443`).
+fn hop_address(hop: &[u8]) -> Option<IpAddr> {
+    let text = std::str::from_utf8(hop).ok()?.trim();
+    let ip = text
+        .parse::<IpAddr>()
+        .or_else(|_| text.parse::<std::net::SocketAddr>().map(|a| a.ip()))
+        .ok()?;
+    Some(ip.to_canonical())
 }
 
 /// Counts failed sign-ins per (address, account) and refuses more than the limit within a window.
@@ -480,28 +497,45 @@ mod tests {
         let proxy: IpAddr = "10.0.0.2".parse().unwrap();
         let client: IpAddr = "203.0.113.9".parse().unwrap();
         let trusted = [proxy];
+        let one = |h: &'static str| vec![h.as_bytes()];
         // Not behind a trusted proxy: the header is the client's own claim and is ignored.
         assert_eq!(
-            client_ip(Some(client), Some("198.51.100.1"), &trusted),
+            client_ip(Some(client), &one("198.51.100.1"), &trusted),
             "203.0.113.9"
         );
         // Behind one: the last hop not a trusted proxy, whatever the client put further left.
-        let header = "198.51.100.1, 203.0.113.9, 10.0.0.2";
+        let header = one("198.51.100.1, 203.0.113.9, 10.0.0.2");
+        assert_eq!(client_ip(Some(proxy), &header, &trusted), "203.0.113.9");
         assert_eq!(
-            client_ip(Some(proxy), Some(header), &trusted),
+            client_ip(Some(proxy), &one("2001:db8::7"), &trusted),
+            "2001:db8::7"
+        );
+        // A proxy that adds its own header line after the client's forged one.
+        let lines: Vec<&[u8]> = vec![b"198.51.100.1", b"203.0.113.9"];
+        assert_eq!(client_ip(Some(proxy), &lines, &trusted), "203.0.113.9");
+        // Hops with ports, bytes that are not text further left, IPv4-mapped peers.
+        assert_eq!(
+            client_ip(Some(proxy), &one("203.0.113.9:5123"), &trusted),
             "203.0.113.9"
         );
         assert_eq!(
-            client_ip(Some(proxy), Some("2001:db8::7"), &trusted),
+            client_ip(Some(proxy), &one("[2001:db8::7]:443"), &trusted),
             "2001:db8::7"
         );
-        // Nothing believable: the proxy's own address.
-        assert_eq!(client_ip(Some(proxy), None, &trusted), "10.0.0.2");
+        let forged: Vec<&[u8]> = vec![b"\xff\xfe, 203.0.113.9"];
+        assert_eq!(client_ip(Some(proxy), &forged, &trusted), "203.0.113.9");
+        let mapped: IpAddr = "::ffff:10.0.0.2".parse().unwrap();
         assert_eq!(
-            client_ip(Some(proxy), Some("garbage, 10.0.0.2"), &trusted),
+            client_ip(Some(mapped), &one("203.0.113.9"), &trusted),
+            "203.0.113.9"
+        );
+        // Nothing believable: the proxy's own address.
+        assert_eq!(client_ip(Some(proxy), &[], &trusted), "10.0.0.2");
+        assert_eq!(
+            client_ip(Some(proxy), &one("garbage, 10.0.0.2"), &trusted),
             "10.0.0.2"
         );
-        assert_eq!(client_ip(None, Some("198.51.100.1"), &trusted), "unknown");
+        assert_eq!(client_ip(None, &one("198.51.100.1"), &trusted), "unknown");
     }
 
     #[test]

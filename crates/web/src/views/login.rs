@@ -104,11 +104,13 @@ pub async fn submit(State(state): State<AppState>, req: Request) -> PageResult {
         .extensions
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip());
-    let forwarded = parts
+    let forwarded: Vec<&[u8]> = parts
         .headers
-        .get("x-forwarded-for")
-        .and_then(|v| v.to_str().ok());
-    let ip = auth::client_ip(peer, forwarded, &state.config().trusted_proxies);
+        .get_all("x-forwarded-for")
+        .iter()
+        .map(|v| v.as_bytes())
+        .collect();
+    let ip = auth::client_ip(peer, &forwarded, &state.config().trusted_proxies);
     let cookie = auth::cookie(&parts, LOGIN_CSRF_COOKIE).map(str::to_string);
     let fields = match read_fields(Request::from_parts(parts, body), &state).await {
         Ok(f) => f,
