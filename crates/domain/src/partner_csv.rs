@@ -120,7 +120,7 @@ pub fn parse_row(
             .position(|h| h.trim() == col)
             .map(|i| {
                 let value = record[i].trim();
-                value.strip_prefix('\'').unwrap_or(value).trim().to_string()
+                unmark_text(value).trim().to_string()
             })
             .filter(|v| !v.is_empty())
     };
@@ -162,12 +162,24 @@ pub fn parse_row(
     })
 }
 
+/// First characters that make a spreadsheet run a cell as a formula, and the text mark itself.
+const MARKED: [char; 7] = ['=', '+', '-', '@', '\t', '\r', '\''];
+
 /// A text cell as exported: marked as text when a spreadsheet would run it as a formula.
 pub fn text_cell(value: &str) -> String {
-    if value.starts_with(['=', '+', '-', '@', '\t', '\r', '\'']) {
+    if value.starts_with(MARKED) {
         format!("'{value}")
     } else {
         value.to_string()
+    }
+}
+
+/// An imported cell without the mark [`text_cell`] adds; any other leading `'` is the value's
+/// own (`'t Hart`).
+fn unmark_text(value: &str) -> &str {
+    match value.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(MARKED) => rest,
+        _ => value,
     }
 }
 
@@ -261,6 +273,14 @@ mod tests {
         assert_eq!(values[13], "'+ fast, - cheap");
         let again = parse_row(2, &export_header, &values).unwrap();
         assert_eq!(again.draft, row.draft);
+
+        // An apostrophe that is no mark stays.
+        let own = parse_row(2, &header, &strings(&["'t Hart Consultancy", "msp", ""])).unwrap();
+        assert_eq!(own.draft.name.as_str(), "'t Hart Consultancy");
+        let values = export_row(9, &own.draft, None, 0.0);
+        assert_eq!(values[1], "''t Hart Consultancy");
+        let again = parse_row(2, &export_header, &values).unwrap();
+        assert_eq!(again.draft.name.as_str(), "'t Hart Consultancy");
     }
 
     #[test]

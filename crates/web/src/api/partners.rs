@@ -495,8 +495,9 @@ const MAX_EXPORT_ROWS: i64 = 100_000;
 
 /// The CSV of every partner matching `q` within the session's scope.
 pub async fn export(state: &AppState, session: &Session, q: &PartnerQuery) -> ApiResult<String> {
+    const PAGE: i64 = 200;
     let mut filter = q.filter()?;
-    filter.per_page = 200;
+    filter.per_page = PAGE;
     let mut w = csv::Writer::from_writer(Vec::new());
     let internal = |e: csv::Error| {
         tracing::error!(error = %e, "csv export");
@@ -507,12 +508,15 @@ pub async fn export(state: &AppState, session: &Session, q: &PartnerQuery) -> Ap
     for page in 1.. {
         filter.page = page;
         let got = state.store().partners(session.scope(), &filter).await?;
-        if page > MAX_EXPORT_ROWS / 200 && !got.items.is_empty() {
+        if got.total > MAX_EXPORT_ROWS {
             return Err(ApiError::field(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "too_large",
                 "filter",
-                format!("more than {MAX_EXPORT_ROWS} partners match: narrow the filters"),
+                format!(
+                    "{} partners match, more than an export holds ({MAX_EXPORT_ROWS}): narrow the filters",
+                    got.total
+                ),
             ));
         }
         for p in &got.items {
@@ -525,7 +529,7 @@ pub async fn export(state: &AppState, session: &Session, q: &PartnerQuery) -> Ap
             );
             w.write_record(&row).map_err(internal)?;
         }
-        if got.items.len() < 200 {
+        if got.items.len() < PAGE as usize {
             break;
         }
     }
