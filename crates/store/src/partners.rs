@@ -263,13 +263,23 @@ fn children_sql(list: &str) -> [String; 3] {
     ]
 }
 
-/// Locks a partner's row for the rest of a transaction (PostgreSQL; see [`Tx::lock`]).
-const LOCK_PARTNER: &str = "SELECT 1 FROM partners WHERE org_id = $1 FOR UPDATE";
+/// Locks a partner's profile against other changes for the rest of a transaction (PostgreSQL;
+/// see [`Tx::lock`]). `NO KEY UPDATE` leaves rows that merely refer to it (documents, a
+/// manager's assignment) free to be written meanwhile.
+const LOCK_PARTNER: &str = "SELECT 1 FROM partners WHERE org_id = $1 FOR NO KEY UPDATE";
+/// Locks a partner's organization before deleting it: no user can join it meanwhile, so the
+/// count of its users stays true until the delete.
+const LOCK_PARTNER_ORG: &str = "SELECT 1 FROM organizations WHERE id = $1 FOR UPDATE";
 
-/// One partner as the transaction sees it, its row locked: the "before" of an audited change
-/// is read where the change is made, so no concurrent change can slip in between.
-async fn partner_in(tx: &mut Tx, id: i64) -> Result<PartnerRecord, StoreError> {
-    tx.lock(LOCK_PARTNER, id).await?;
+/// One partner as the transaction sees it, after `lock_sql` locked it: the "before" of an
+/// audited change is read where the change is made, so no concurrent change can slip in
+/// between.
+async fn partner_in(
+    tx: &mut Tx,
+    id: i64,
+    lock_sql: &'static str,
+) -> Result<PartnerRecord, StoreError> {
+    tx.lock(lock_sql, id).await?;
     let sql = format!("{SELECT} WHERE p.org_id = $1");
     let row: Option<Row> =
         on_tx!(&mut *tx, c => sqlx::query_as(&sql).bind(id).fetch_optional(&mut *c).await)?;
@@ -427,7 +437,7 @@ impl Store {
         expected_version: Option<i64>,
     ) -> Result<PartnerRecord, StoreError> {
         let mut tx = self.begin().await?;
-        let before = partner_in(&mut tx, id).await?;
+        let before = partner_in(&mut tx, id, LOCK_PARTNER).await?;
         check_manager(&mut tx, draft.partner_manager_id).await?;
         organizations::rename(&mut tx, id, &draft.name).await?;
         organizations::set_domains(&mut tx, id, &draft.domains).await?;
@@ -465,7 +475,7 @@ impl Store {
     /// (audited with the last state).
     pub async fn delete_partner(&self, who: &Who, id: i64) -> Result<(), StoreError> {
         let mut tx = self.begin().await?;
-        let before = partner_in(&mut tx, id).await?;
+        let before = partner_in(&mut tx, id, LOCK_PARTNER_ORG).await?;
         let users: i64 = on_tx!(&mut tx, c => sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE org_id = $1").bind(id).fetch_one(&mut *c).await)?;
         if users > 0 {
             return Err(StoreError::conflict(

@@ -287,8 +287,11 @@ impl Store {
     ) -> Result<User, StoreError> {
         let mut tx = self.begin().await?;
         // The "before" is read in the transaction that changes it, the row locked.
-        tx.lock("SELECT 1 FROM users WHERE id = $1 FOR UPDATE", user_id)
-            .await?;
+        tx.lock(
+            "SELECT 1 FROM users WHERE id = $1 FOR NO KEY UPDATE",
+            user_id,
+        )
+        .await?;
         let sql = format!("SELECT {USER_COLUMNS} WHERE u.id = $1");
         let row: Option<UserRow> =
             on_tx!(&mut tx, c => sqlx::query_as(&sql).bind(user_id).fetch_optional(&mut *c).await)?;
