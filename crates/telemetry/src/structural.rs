@@ -5,7 +5,8 @@
 //! the container could end is looked at bracket by bracket.
 //!
 //! Semantics, shared with [`skip_reference`], the byte-at-a-time definition the tests hold the
-//! fast path to: a backslash escapes the byte after it; an unescaped quote opens or closes a
+//! fast path to: a backslash escapes the byte after it (outside strings too, where JSON allows
+//! no backslash: the skipped text is not otherwise validated); an unescaped quote opens or closes a
 //! string; outside strings, `open` and `close` (the container's own kind) move the depth, and the
 //! container ends where the depth returns to zero. Brackets of the other kind nest inside without
 //! changing where the container ends, so they are not tracked.

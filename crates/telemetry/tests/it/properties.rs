@@ -96,12 +96,11 @@ proptest! {
     fn the_block_skip_matches_the_byte_by_byte_skip(
         text in prop::collection::vec(
             prop::sample::select(b"{}[]\"\\ax:,".to_vec()), 0..400),
-        start in 0usize..8,
+        start in 0usize..2,
     ) {
         // Dense structural bytes: strings, escapes and brackets cross the 64-byte blocks.
         let mut buf = b"{[".to_vec();
         buf.extend_from_slice(&text);
-        let start = start % 2;
         prop_assert_eq!(skip_container(&buf, start), skip_reference(&buf, start));
     }
 
