@@ -44,10 +44,49 @@ pub struct MonthlyInstallation {
     pub stages: Vec<u64>,
 }
 
+/// Shards of the installation map, chosen by a fixed hash of the key so that every worker puts
+/// an installation in the same one: merging the workers' maps and summing them into rows run a
+/// group of shards per core instead of on one thread.
+const SHARDS: usize = 16;
+
+/// Part of the installation map.
+type Shard = HashMap<Box<[u8]>, MonthlyInstallation, foldhash::fast::RandomState>;
+
+/// The shard of an installation key.
+fn shard_of(key: &[u8]) -> usize {
+    use std::hash::BuildHasher;
+    let h = foldhash::fast::FixedState::with_seed(0x7368_6172_6473).hash_one(key);
+    // The top bits: SHARDS is 16.
+    (h >> 60) as usize
+}
+
+/// Runs `f` on every item, the items split in order among the machine's cores; results in the
+/// items' order. A panic in `f` is raised again here.
+fn in_parallel<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let per_thread = items.len().div_ceil(threads).max(1);
+    let mut groups: Vec<Vec<T>> = Vec::new();
+    let mut items = items.into_iter().peekable();
+    while items.peek().is_some() {
+        groups.push(items.by_ref().take(per_thread).collect());
+    }
+    let f = &f;
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = groups
+            .into_iter()
+            .map(|group| scope.spawn(move || group.into_iter().map(f).collect::<Vec<R>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    })
+}
+
 /// Last pings per installation and month; memory grows with installations, not pings.
 struct LastPings<'s> {
     schema: &'s PingSchema,
-    by_key: HashMap<Box<[u8]>, MonthlyInstallation, foldhash::fast::RandomState>,
+    shards: Vec<Shard>,
     key: Vec<u8>,
     /// The per-stage values of the line being read, kept between lines to reuse the allocation.
     stages: Vec<Option<u64>>,
@@ -83,19 +122,31 @@ impl LineSink for LastPings<'_> {
     }
 
     fn merge(&mut self, other: Self) {
-        for (k, v) in other.by_key {
-            match self.by_key.get_mut(&k) {
-                Some(old) if (old.received_at, old.order) >= (v.received_at, v.order) => {}
-                Some(old) => *old = v,
-                None => {
-                    self.by_key.insert(k, v);
+        let pairs: Vec<(&mut Shard, Shard)> = self.shards.iter_mut().zip(other.shards).collect();
+        in_parallel(pairs, |(mine, theirs)| {
+            for (k, v) in theirs {
+                match mine.get_mut(&k) {
+                    Some(old) if (old.received_at, old.order) >= (v.received_at, v.order) => {}
+                    Some(old) => *old = v,
+                    None => {
+                        mine.insert(k, v);
+                    }
                 }
             }
-        }
+        });
     }
 }
 
 impl<'s> LastPings<'s> {
+    fn new(schema: &'s PingSchema) -> Self {
+        Self {
+            schema,
+            shards: (0..SHARDS).map(|_| Shard::default()).collect(),
+            key: Vec::new(),
+            stages: Vec::new(),
+        }
+    }
+
     /// Scans `line` into `ping` and keeps it if it is its installation's latest of the month.
     fn keep<'a>(
         &mut self,
@@ -116,7 +167,8 @@ impl<'s> LastPings<'s> {
         self.key.extend_from_slice(hostname);
 
         let received_at = ping.received_at;
-        let existing = self.by_key.get_mut(self.key.as_slice());
+        let shard = &mut self.shards[shard_of(&self.key)];
+        let existing = shard.get_mut(self.key.as_slice());
         if existing
             .as_ref()
             .is_some_and(|old| (received_at, at) <= (old.received_at, old.order))
@@ -156,7 +208,7 @@ impl<'s> LastPings<'s> {
                     database_flavor: text(ping.database_flavor),
                     stages: stages.collect(),
                 };
-                self.by_key.insert(self.key.as_slice().into(), record);
+                shard.insert(self.key.as_slice().into(), record);
             }
         }
         Ok(())
@@ -170,13 +222,12 @@ pub fn monthly_installations(
     stages: &StageMap,
 ) -> Result<(Vec<MonthlyInstallation>, BadLines), InputError> {
     let schema = PingSchema::new(stages);
-    let (sink, bad) = read_lines(files, || LastPings {
-        schema: &schema,
-        by_key: HashMap::default(),
-        key: Vec::new(),
-        stages: Vec::new(),
-    })?;
-    let mut all: Vec<MonthlyInstallation> = sink.by_key.into_values().collect();
+    let (sink, bad) = read_lines(files, || LastPings::new(&schema))?;
+    let mut all: Vec<MonthlyInstallation> = sink
+        .shards
+        .into_iter()
+        .flat_map(HashMap::into_values)
+        .collect();
     all.sort_by(|a, b| (a.month, &a.uuid, &a.hostname).cmp(&(b.month, &b.uuid, &b.hostname)));
     Ok((all, bad))
 }
@@ -213,8 +264,64 @@ pub fn ping_report(
     classifier: &Classifier,
     options: &PingOptions,
 ) -> Result<(PingReport, BadLines), InputError> {
-    let (installations, bad) = monthly_installations(files, &options.stages)?;
-    Ok((summarise(&installations, classifier, options), bad))
+    let schema = PingSchema::new(&options.stages);
+    let (sink, bad) = read_lines(files, || LastPings::new(&schema))?;
+    // Each core sums (and frees) its group of shards; the partial sums are small.
+    let partials = in_parallel(sink.shards, |shard| {
+        let mut sums = Sums::new();
+        for inst in shard.into_values() {
+            add(&mut sums, &inst, classifier, options);
+        }
+        sums
+    });
+    let mut sums = Sums::new();
+    for partial in partials {
+        for (key, (active, smau)) in partial {
+            let e = sums.entry(key).or_insert_with(|| (0, vec![0; smau.len()]));
+            e.0 += active;
+            for (sum, v) in e.1.iter_mut().zip(&smau) {
+                *sum += v;
+            }
+        }
+    }
+    Ok((report(sums, options), bad))
+}
+
+/// (month, platform, installation type) → (installations, SMAU per stage).
+type Sums = BTreeMap<(Month, String, Option<String>), (u64, Vec<u64>)>;
+
+/// Counts one monthly installation into its platform's row and the month's `Total`.
+fn add(
+    sums: &mut Sums,
+    inst: &MonthlyInstallation,
+    classifier: &Classifier,
+    options: &PingOptions,
+) {
+    let itype = inst.installation_type.as_deref();
+    if !options.include_development && itype == Some(DEVELOPMENT_KIT) {
+        return;
+    }
+    let platform = classifier
+        .classify(&Signals {
+            ip: inst.source_ip,
+            hostname: Some(inst.hostname.as_str()),
+            database_flavor: inst.database_flavor.as_deref(),
+            installation_type: itype,
+        })
+        .platform;
+    let split = options
+        .by_installation_type
+        .then(|| itype.unwrap_or("-").to_owned());
+    let n = options.stages.stages.len();
+    for name in [platform, TOTAL] {
+        let e = sums
+            .entry((inst.month, name.to_owned(), split.clone()))
+            .or_insert_with(|| (0, vec![0; n]));
+        e.0 += 1;
+        for (sum, v) in e.1.iter_mut().zip(&inst.stages) {
+            *sum += v;
+        }
+    }
 }
 
 /// Sums monthly installations into report rows.
@@ -223,36 +330,15 @@ pub fn summarise(
     classifier: &Classifier,
     options: &PingOptions,
 ) -> PingReport {
-    let n = options.stages.stages.len();
-    // (month, platform, installation type) → (installations, SMAU per stage)
-    type Sums = BTreeMap<(Month, String, Option<String>), (u64, Vec<u64>)>;
     let mut sums = Sums::new();
     for inst in installations {
-        let itype = inst.installation_type.as_deref();
-        if !options.include_development && itype == Some(DEVELOPMENT_KIT) {
-            continue;
-        }
-        let platform = classifier
-            .classify(&Signals {
-                ip: inst.source_ip,
-                hostname: Some(inst.hostname.as_str()),
-                database_flavor: inst.database_flavor.as_deref(),
-                installation_type: itype,
-            })
-            .platform;
-        let split = options
-            .by_installation_type
-            .then(|| itype.unwrap_or("-").to_owned());
-        for name in [platform, TOTAL] {
-            let e = sums
-                .entry((inst.month, name.to_owned(), split.clone()))
-                .or_insert_with(|| (0, vec![0; n]));
-            e.0 += 1;
-            for (sum, v) in e.1.iter_mut().zip(&inst.stages) {
-                *sum += v;
-            }
-        }
+        add(&mut sums, inst, classifier, options);
     }
+    report(sums, options)
+}
+
+/// The rows of `sums`, in month, platform and installation type order.
+fn report(sums: Sums, options: &PingOptions) -> PingReport {
     PingReport {
         stages: options
             .stages
