@@ -44,6 +44,12 @@ pub struct MonthlyInstallation {
     pub stages: Vec<u64>,
 }
 
+/// Whether a ping received at `received_at` from line `order` comes after `than`'s: the later
+/// time wins, and at the same time the later line. The last ping of the month decides.
+fn is_later(received_at: Instant, order: LineAt, than: &MonthlyInstallation) -> bool {
+    (received_at, order) > (than.received_at, than.order)
+}
+
 /// Shards of the installation map, chosen by a fixed hash of the key so that every worker puts
 /// an installation in the same one: merging the workers' maps and summing them into rows run a
 /// group of shards per core instead of on one thread.
@@ -52,12 +58,13 @@ const SHARDS: usize = 16;
 /// Part of the installation map.
 type Shard = HashMap<Box<[u8]>, MonthlyInstallation, foldhash::fast::RandomState>;
 
-/// The shard of an installation key.
+/// The shard of an installation key: the top bits of a fixed hash.
 fn shard_of(key: &[u8]) -> usize {
     use std::hash::BuildHasher;
+    const BITS: u32 = SHARDS.ilog2();
+    const _: () = assert!(SHARDS.is_power_of_two());
     let h = foldhash::fast::FixedState::with_seed(0x7368_6172_6473).hash_one(key);
-    // The top bits: SHARDS is 16.
-    (h >> 60) as usize
+    (h >> (u64::BITS - BITS)) as usize
 }
 
 /// Runs `f` on every item, the items split in order among the machine's cores; results in the
@@ -126,7 +133,7 @@ impl LineSink for LastPings<'_> {
         in_parallel(pairs, |(mine, theirs)| {
             for (k, v) in theirs {
                 match mine.get_mut(&k) {
-                    Some(old) if (old.received_at, old.order) >= (v.received_at, v.order) => {}
+                    Some(old) if !is_later(v.received_at, v.order, old) => {}
                     Some(old) => *old = v,
                     None => {
                         mine.insert(k, v);
@@ -171,7 +178,7 @@ impl<'s> LastPings<'s> {
         let existing = shard.get_mut(self.key.as_slice());
         if existing
             .as_ref()
-            .is_some_and(|old| (received_at, at) <= (old.received_at, old.order))
+            .is_some_and(|old| !is_later(received_at, at, old))
         {
             return Ok(());
         }
@@ -277,18 +284,16 @@ pub fn ping_report(
     let mut sums = Sums::new();
     for partial in partials {
         for (key, (active, smau)) in partial {
-            let e = sums.entry(key).or_insert_with(|| (0, vec![0; smau.len()]));
-            e.0 += active;
-            for (sum, v) in e.1.iter_mut().zip(&smau) {
-                *sum += v;
-            }
+            accumulate(&mut sums, key, active, &smau);
         }
     }
     Ok((report(sums, options), bad))
 }
 
-/// (month, platform, installation type) → (installations, SMAU per stage).
-type Sums = BTreeMap<(Month, String, Option<String>), (u64, Vec<u64>)>;
+/// A report row's key: month, platform, installation type (when rows are split by it).
+type SumKey = (Month, String, Option<String>);
+/// Row key → (installations, SMAU per stage).
+type Sums = BTreeMap<SumKey, (u64, Vec<u64>)>;
 
 /// Counts one monthly installation into its platform's row and the month's `Total`.
 fn add(
@@ -312,15 +317,22 @@ fn add(
     let split = options
         .by_installation_type
         .then(|| itype.unwrap_or("-").to_owned());
-    let n = options.stages.stages.len();
     for name in [platform, TOTAL] {
-        let e = sums
-            .entry((inst.month, name.to_owned(), split.clone()))
-            .or_insert_with(|| (0, vec![0; n]));
-        e.0 += 1;
-        for (sum, v) in e.1.iter_mut().zip(&inst.stages) {
-            *sum += v;
-        }
+        accumulate(
+            sums,
+            (inst.month, name.to_owned(), split.clone()),
+            1,
+            &inst.stages,
+        );
+    }
+}
+
+/// Adds `active` installations and their SMAU per stage to the row `key`.
+fn accumulate(sums: &mut Sums, key: SumKey, active: u64, smau: &[u64]) {
+    let e = sums.entry(key).or_insert_with(|| (0, vec![0; smau.len()]));
+    e.0 += active;
+    for (sum, v) in e.1.iter_mut().zip(smau) {
+        *sum += v;
     }
 }
 
