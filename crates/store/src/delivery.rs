@@ -34,23 +34,25 @@ fn parse(id: i64, name: &str, attributes: &str) -> Result<DeliveryModel, StoreEr
     DeliveryModel::parse(name, &values).map_err(|e| corrupt(e.to_string()))
 }
 
+/// A delivery_models row: id, position, name, attributes.
+type Row = (i64, i64, String, String);
+/// The columns of a [`Row`].
+const SELECT: &str = "SELECT id, position, name, attributes FROM delivery_models";
+
+fn record((id, position, name, attrs): Row) -> Result<DeliveryModelRecord, StoreError> {
+    Ok(DeliveryModelRecord {
+        id,
+        position,
+        model: parse(id, &name, &attrs)?,
+    })
+}
+
 impl Store {
     /// The table, in order.
     pub async fn delivery_models(&self) -> Result<Vec<DeliveryModelRecord>, StoreError> {
-        let rows: Vec<(i64, i64, String, String)> = on_pool!(self, p => sqlx::query_as(
-            "SELECT id, position, name, attributes FROM delivery_models ORDER BY position, id",
-        )
-        .fetch_all(p)
-        .await)?;
-        rows.into_iter()
-            .map(|(id, position, name, attrs)| {
-                Ok(DeliveryModelRecord {
-                    id,
-                    position,
-                    model: parse(id, &name, &attrs)?,
-                })
-            })
-            .collect()
+        let sql = format!("{SELECT} ORDER BY position, id");
+        let rows: Vec<Row> = on_pool!(self, p => sqlx::query_as(&sql).fetch_all(p).await)?;
+        rows.into_iter().map(record).collect()
     }
 
     /// Fills an empty table with `models` (first start).
@@ -76,17 +78,21 @@ impl Store {
         position: i64,
         model: &DeliveryModel,
     ) -> Result<DeliveryModelRecord, StoreError> {
+        let mut tx = self.begin().await?;
+        // The "before" is read in the transaction that changes it, the row locked.
         let before = match id {
-            Some(id) => Some(
-                self.delivery_models()
-                    .await?
-                    .into_iter()
-                    .find(|r| r.id == id)
-                    .ok_or(StoreError::NotFound)?,
-            ),
+            Some(id) => {
+                tx.lock(
+                    "SELECT 1 FROM delivery_models WHERE id = $1 FOR NO KEY UPDATE",
+                    id,
+                )
+                .await?;
+                let sql = format!("{SELECT} WHERE id = $1");
+                let row: Option<Row> = on_tx!(&mut tx, c => sqlx::query_as(&sql).bind(id).fetch_optional(&mut *c).await)?;
+                Some(record(row.ok_or(StoreError::NotFound)?)?)
+            }
             None => None,
         };
-        let mut tx = self.begin().await?;
         let attrs = attributes_json(&model.clone());
         let result: Result<i64, sqlx::Error> = match id {
             Some(id) => on_tx!(&mut tx, c => sqlx::query_scalar(

@@ -133,13 +133,18 @@ impl Store {
             .into_iter()
             .find(|d| d.id == doc_id)
             .ok_or(StoreError::NotFound)?;
+        // A document never changes once shared: what was read is its last state, unless a
+        // concurrent delete took it first, which the count below tells.
         let mut tx = self.begin().await?;
-        exec_tx!(
+        let deleted = exec_tx!(
             &mut tx,
             sqlx::query("DELETE FROM shared_documents WHERE id = $1 AND org_id = $2")
                 .bind(doc_id)
                 .bind(partner_id)
         )?;
+        if deleted == 0 {
+            return Err(StoreError::NotFound);
+        }
         audit::record(
             &mut tx,
             who,
