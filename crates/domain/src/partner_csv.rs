@@ -48,6 +48,9 @@ pub const EXPORT_COLUMNS: &[&str] = &[
 /// Most rows one import may carry.
 pub const MAX_IMPORT_ROWS: usize = 10_000;
 
+/// Most rows one export may carry: a larger match is refused, not cut.
+pub const MAX_EXPORT_ROWS: i64 = 100_000;
+
 /// A validated import row.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImportRow {

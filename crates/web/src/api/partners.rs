@@ -490,9 +490,6 @@ pub async fn export_csv(
     ))
 }
 
-/// Most rows one export carries.
-const MAX_EXPORT_ROWS: i64 = 100_000;
-
 /// The CSV of every partner matching `q` within the session's scope.
 pub async fn export(state: &AppState, session: &Session, q: &PartnerQuery) -> ApiResult<String> {
     const PAGE: i64 = 200;
@@ -508,14 +505,15 @@ pub async fn export(state: &AppState, session: &Session, q: &PartnerQuery) -> Ap
     for page in 1.. {
         filter.page = page;
         let got = state.store().partners(session.scope(), &filter).await?;
-        if got.total > MAX_EXPORT_ROWS {
+        if got.total > partner_csv::MAX_EXPORT_ROWS {
             return Err(ApiError::field(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "too_large",
                 "filter",
                 format!(
-                    "{} partners match, more than an export holds ({MAX_EXPORT_ROWS}): narrow the filters",
-                    got.total
+                    "{} partners match, more than an export holds ({}): narrow the filters",
+                    got.total,
+                    partner_csv::MAX_EXPORT_ROWS
                 ),
             ));
         }
