@@ -1,17 +1,26 @@
 //! Input files read line by line: plain, gzip or zstd (detected by content), cut into chunks at
 //! line ends that worker threads parse in parallel; malformed lines are counted and named.
+//!
+//! A plain file is cut into stretches that the workers read themselves (positioned reads), so each
+//! parses bytes still warm in its own cache and no reader thread competes for a core. A compressed
+//! file is decompressed by one reader thread that hands out chunks cut at line ends.
 
 use std::collections::BTreeSet;
 use std::collections::VecDeque;
 use std::fmt;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Receiver, SyncSender};
-use std::sync::{Condvar, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 
 /// Bytes handed to a worker at a time.
 const CHUNK: usize = 4 << 20;
+/// Bytes of a plain file a worker reads at a time: small enough to stay in its cache.
+const STRETCH: u64 = 1 << 20;
+/// How far a worker reads on past its stretch at a time to finish the stretch's last line.
+const TAIL: usize = 64 << 10;
 /// Malformed lines named in a report; the rest are counted.
 pub const NAMED_BAD_LINES: usize = 20;
 
@@ -158,47 +167,61 @@ pub fn open(path: &Path) -> Result<Box<dyn Read + Send>, InputError> {
 /// A bounded hand-off of chunks from the reader to the workers. Waiting parks the thread: on
 /// two cores a reader that spins while the queue is full takes a core from the parsers.
 struct ChunkQueue {
-    state: Mutex<(VecDeque<Chunk>, bool)>,
+    /// Queued tasks, and whether the queue is closed (no more tasks) or aborted (a worker failed).
+    state: Mutex<QueueState>,
     not_empty: Condvar,
     not_full: Condvar,
     capacity: usize,
 }
 
+#[derive(Default)]
+struct QueueState {
+    tasks: VecDeque<Task>,
+    closed: bool,
+    aborted: bool,
+}
+
 impl ChunkQueue {
     fn new(capacity: usize) -> Self {
         Self {
-            state: Mutex::new((VecDeque::new(), false)),
+            state: Mutex::new(QueueState::default()),
             not_empty: Condvar::new(),
             not_full: Condvar::new(),
             capacity,
         }
     }
 
-    /// Waits for room and queues a chunk; `false` if the queue is gone.
-    fn push(&self, chunk: Chunk) -> bool {
+    /// Waits for room and queues a task; `false` if the workers stopped.
+    fn push(&self, task: Task) -> bool {
         let Ok(mut state) = self.state.lock() else {
             return false;
         };
-        while state.0.len() >= self.capacity {
+        while state.tasks.len() >= self.capacity && !state.aborted {
             state = match self.not_full.wait(state) {
                 Ok(s) => s,
                 Err(_) => return false,
             };
         }
-        state.0.push_back(chunk);
+        if state.aborted {
+            return false;
+        }
+        state.tasks.push_back(task);
         self.not_empty.notify_one();
         true
     }
 
-    /// Waits for a chunk; `None` once the queue is closed and empty.
-    fn pop(&self) -> Option<Chunk> {
+    /// Waits for a task; `None` once the queue is closed and empty, or aborted.
+    fn pop(&self) -> Option<Task> {
         let mut state = self.state.lock().ok()?;
         loop {
-            if let Some(c) = state.0.pop_front() {
-                self.not_full.notify_one();
-                return Some(c);
+            if state.aborted {
+                return None;
             }
-            if state.1 {
+            if let Some(t) = state.tasks.pop_front() {
+                self.not_full.notify_one();
+                return Some(t);
+            }
+            if state.closed {
                 return None;
             }
             state = self.not_empty.wait(state).ok()?;
@@ -207,18 +230,38 @@ impl ChunkQueue {
 
     fn close(&self) {
         if let Ok(mut state) = self.state.lock() {
-            state.1 = true;
+            state.closed = true;
         }
         self.not_empty.notify_all();
     }
+
+    /// Stops everything: a worker could not read its input.
+    fn abort(&self) {
+        if let Ok(mut state) = self.state.lock() {
+            state.aborted = true;
+        }
+        self.not_empty.notify_all();
+        self.not_full.notify_all();
+    }
 }
 
-struct Chunk {
-    file: u32,
-    seq: u64,
-    data: Vec<u8>,
-    /// Bytes of `data` that belong to this chunk.
-    len: usize,
+/// Work for a worker: lines of one file, numbered by `seq` (the order of tasks in the input).
+enum Task {
+    /// Lines already read: `data[..len]` of a decompressed stream.
+    Bytes {
+        file: u32,
+        seq: u64,
+        data: Vec<u8>,
+        len: usize,
+    },
+    /// The lines of a plain file that start in `start..end`, for the worker to read.
+    Stretch {
+        file: u32,
+        seq: u64,
+        handle: Arc<File>,
+        start: u64,
+        end: u64,
+    },
 }
 
 /// Feeds every line of `files` to sinks made by `make`, one per worker thread, and merges them.
@@ -233,23 +276,33 @@ pub fn read_lines<S: LineSink>(
     let queue = ChunkQueue::new(workers * 2);
     let (give_back, recycled) = mpsc::sync_channel::<Vec<u8>>(workers * 3);
     let mut outcome: Result<(), InputError> = Ok(());
-    let results: Vec<(S, BadLines)> = std::thread::scope(|scope| {
+    let results: Vec<Result<(S, BadLines), InputError>> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..workers)
             .map(|_| {
                 let queue = &queue;
                 let give_back = give_back.clone();
                 let make = &make;
-                scope.spawn(move || work(queue, &give_back, make()))
+                scope.spawn(move || {
+                    let done = work(queue, &give_back, files, make());
+                    if done.is_err() {
+                        queue.abort();
+                    }
+                    done
+                })
             })
             .collect();
         drop(give_back);
         outcome = feed(files, &queue, &recycled);
         queue.close();
-        handles.into_iter().filter_map(|h| h.join().ok()).collect()
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
     });
     outcome?;
     let mut merged: Option<(S, BadLines)> = None;
-    for (sink, bad) in results {
+    for result in results {
+        let (sink, bad) = result?;
         match merged.as_mut() {
             None => merged = Some((sink, bad)),
             Some((s, b)) => {
@@ -264,38 +317,144 @@ pub fn read_lines<S: LineSink>(
     Ok((sink, bad))
 }
 
+/// A worker: takes tasks until the queue ends, feeding their lines to `sink`.
 fn work<S: LineSink>(
     queue: &ChunkQueue,
     give_back: &SyncSender<Vec<u8>>,
+    files: &[PathBuf],
     mut sink: S,
-) -> (S, BadLines) {
+) -> Result<(S, BadLines), InputError> {
     let mut bad = BadLines::default();
-    while let Some(chunk) = queue.pop() {
-        let mut at = LineAt {
-            file: chunk.file,
-            chunk: chunk.seq,
-            line: 1,
-        };
-        let data = &chunk.data[..chunk.len];
-        let mut start = 0;
-        while start < data.len() {
-            let end = memchr::memchr(b'\n', &data[start..]).map_or(data.len(), |i| start + i);
-            let line = &data[start..end];
-            let line = line.strip_suffix(b"\r").unwrap_or(line);
-            if !line.iter().all(u8::is_ascii_whitespace) {
-                if let Err(why) = sink.line(line, at) {
-                    bad.record(at, why);
-                }
+    let mut own = Vec::new();
+    while let Some(task) = queue.pop() {
+        match task {
+            Task::Bytes {
+                file,
+                seq,
+                data,
+                len,
+            } => {
+                lines(&data[..len], file, seq, &mut sink, &mut bad);
+                let _ = give_back.try_send(data);
             }
-            at.line += 1;
-            start = end + 1;
+            Task::Stretch {
+                file,
+                seq,
+                handle,
+                start,
+                end,
+            } => {
+                let span = read_stretch(&handle, start, end, &mut own).map_err(|cause| {
+                    InputError::Read {
+                        path: files.get(file as usize).cloned().unwrap_or_default(),
+                        cause,
+                    }
+                })?;
+                lines(&own[span], file, seq, &mut sink, &mut bad);
+            }
         }
-        bad.chunk_lines.push((chunk.seq, chunk.file, at.line - 1));
-        let _ = give_back.try_send(chunk.data);
     }
-    (sink, bad)
+    Ok((sink, bad))
 }
 
+/// Feeds the lines of `data` (task `seq` of file `file`) to `sink`, recording the bad ones.
+fn lines<S: LineSink>(data: &[u8], file: u32, seq: u64, sink: &mut S, bad: &mut BadLines) {
+    let mut at = LineAt {
+        file,
+        chunk: seq,
+        line: 1,
+    };
+    let mut start = 0;
+    while start < data.len() {
+        let end = memchr::memchr(b'\n', &data[start..]).map_or(data.len(), |i| start + i);
+        let line = &data[start..end];
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if !line.iter().all(u8::is_ascii_whitespace) {
+            if let Err(why) = sink.line(line, at) {
+                bad.record(at, why);
+            }
+        }
+        at.line += 1;
+        start = end + 1;
+    }
+    bad.chunk_lines.push((seq, file, at.line - 1));
+}
+
+/// Reads into `buf` the lines of a plain file that start in `start..end`, the last one read on
+/// to its end; returns their span in `buf`. A line belongs to the stretch its first byte is in.
+fn read_stretch(file: &File, start: u64, end: u64, buf: &mut Vec<u8>) -> io::Result<Range<usize>> {
+    // The byte before the stretch tells whether a line starts at `start`.
+    let from = start.saturating_sub(1);
+    let want = usize::try_from(end - from).map_err(io::Error::other)?;
+    let mut len = read_at(file, from, want, buf, 0)?;
+    let begin = if start == 0 {
+        0
+    } else {
+        match memchr::memchr(b'\n', &buf[..len]) {
+            Some(i) => i + 1,
+            None => return Ok(0..0),
+        }
+    };
+    if begin >= len {
+        return Ok(0..0);
+    }
+    if len == want && buf[len - 1] != b'\n' {
+        loop {
+            let n = read_at(file, from + len as u64, TAIL, buf, len)?;
+            if n == 0 {
+                break;
+            }
+            let found = memchr::memchr(b'\n', &buf[len..len + n]);
+            match found {
+                Some(i) => {
+                    len += i + 1;
+                    break;
+                }
+                None => len += n,
+            }
+        }
+    }
+    Ok(begin..len)
+}
+
+/// Reads up to `want` bytes at `offset` of `file` into `buf[at..]`; fewer only at the end of the
+/// file. Returns how many were read.
+fn read_at(
+    file: &File,
+    offset: u64,
+    want: usize,
+    buf: &mut Vec<u8>,
+    at: usize,
+) -> io::Result<usize> {
+    #[cfg(unix)]
+    use std::os::unix::fs::FileExt;
+    #[cfg(windows)]
+    use std::os::windows::fs::FileExt;
+    if buf.len() < at + want {
+        buf.resize(at + want, 0);
+    }
+    let mut done = 0;
+    while done < want {
+        #[cfg(unix)]
+        let read = file.read_at(&mut buf[at + done..at + want], offset + done as u64);
+        #[cfg(windows)]
+        let read = file.seek_read(&mut buf[at + done..at + want], offset + done as u64);
+        match read {
+            Ok(0) => break,
+            Ok(n) => done += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(done)
+}
+
+/// Whether a file's first bytes mark it as gzip or zstd.
+fn is_compressed(head: &[u8]) -> bool {
+    head.starts_with(&[0x1f, 0x8b]) || head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd])
+}
+
+/// Queues the work for every file: stretches of plain files, decompressed chunks of the others.
 fn feed(
     files: &[PathBuf],
     queue: &ChunkQueue,
@@ -303,6 +462,34 @@ fn feed(
 ) -> Result<(), InputError> {
     let mut seq = 0u64;
     for (index, path) in files.iter().enumerate() {
+        let err = |cause| InputError::Read {
+            path: path.clone(),
+            cause,
+        };
+        let handle = File::open(path).map_err(err)?;
+        let mut head = Vec::new();
+        read_at(&handle, 0, 4, &mut head, 0).map_err(err)?;
+        if !is_compressed(&head) {
+            let size = handle.metadata().map_err(err)?.len();
+            let handle = Arc::new(handle);
+            let mut start = 0;
+            while start < size {
+                let end = size.min(start + STRETCH);
+                let task = Task::Stretch {
+                    file: index as u32,
+                    seq,
+                    handle: Arc::clone(&handle),
+                    start,
+                    end,
+                };
+                seq += 1;
+                if !queue.push(task) {
+                    return Ok(());
+                }
+                start = end;
+            }
+            continue;
+        }
         let mut reader = open(path)?;
         let mut carry: Vec<u8> = Vec::new();
         loop {
@@ -329,14 +516,14 @@ fn feed(
             }
             let done = eof && carry.is_empty();
             if len > 0 {
-                let chunk = Chunk {
+                let task = Task::Bytes {
                     file: index as u32,
                     seq,
                     data: buf,
                     len,
                 };
                 seq += 1;
-                if !queue.push(chunk) {
+                if !queue.push(task) {
                     return Ok(());
                 }
             }
@@ -373,4 +560,60 @@ fn fill(
         }
     }
     Ok(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The stretches of `text` cut every `size` bytes, read as the workers read them.
+    fn stretches(text: &[u8], size: u64) -> Vec<Vec<u8>> {
+        let path = std::env::temp_dir().join(format!(
+            "telemetry-stretch-{}-{:?}",
+            std::process::id(),
+            std::thread::current().id()
+        ));
+        std::fs::write(&path, text).unwrap();
+        let file = File::open(&path).unwrap();
+        let mut out = Vec::new();
+        let mut buf = Vec::new();
+        let mut start = 0;
+        while start < text.len() as u64 {
+            let end = (start + size).min(text.len() as u64);
+            let span = read_stretch(&file, start, end, &mut buf).unwrap();
+            out.push(buf[span].to_vec());
+            start = end;
+        }
+        std::fs::remove_file(path).unwrap();
+        out
+    }
+
+    #[test]
+    fn a_line_belongs_to_the_stretch_its_first_byte_is_in() {
+        let got = stretches(b"ab\ncdefgh\n\nij", 4);
+        assert_eq!(got, [&b"ab\ncdefgh\n"[..], b"", b"\nij", b""]);
+        // A stretch in which no line starts is empty; one ending on a line end stops there.
+        let got = stretches(b"abcdefghij\nk\n", 3);
+        assert_eq!(got, [&b"abcdefghij\n"[..], b"", b"", b"k\n", b""]);
+    }
+
+    proptest! {
+        #[test]
+        fn stretches_cover_every_line_once(
+            text in prop::collection::vec(prop::sample::select(vec![b'a', b'\n', b'\r', b'"']), 0..400),
+            size in 1u64..70,
+        ) {
+            let parts = stretches(&text, size);
+            prop_assert_eq!(parts.concat(), text.clone());
+            let mut at = 0usize;
+            for part in &parts {
+                // Every non-empty stretch starts at a line start.
+                if !part.is_empty() {
+                    prop_assert!(at == 0 || text[at - 1] == b'\n');
+                }
+                at += part.len();
+            }
+        }
+    }
 }
