@@ -1,6 +1,8 @@
 //! A JSON scanner that reads only the fields asked for and skips everything else at memory
 //! speed: Service Ping payloads are kilobytes of counters of which a report needs a dozen.
 
+use std::borrow::Cow;
+
 /// Why a JSON text could not be scanned.
 pub type ScanResult<T> = Result<T, &'static str>;
 
@@ -157,6 +159,16 @@ impl<'a> Scanner<'a> {
 #[inline(always)]
 fn string_end(buf: &[u8], i: usize) -> ScanResult<usize> {
     crate::structural::string_end(buf, i).ok_or("unterminated string")
+}
+
+/// A raw string's text, borrowed when it has no escapes; `None` if they are invalid or the text
+/// is not UTF-8.
+pub fn text_of(raw: &[u8]) -> Option<Cow<'_, str>> {
+    if raw.contains(&b'\\') {
+        decode_string(raw).map(Cow::Owned)
+    } else {
+        std::str::from_utf8(raw).ok().map(Cow::Borrowed)
+    }
 }
 
 /// Decodes a raw string's escapes; `None` if they are invalid or the text is not UTF-8.

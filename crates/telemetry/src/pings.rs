@@ -1,14 +1,16 @@
 //! Pings → monthly KPIs: the last ping of each installation (uuid, hostname) in each UTC month
 //! decides its platform, type, version and SMAU; rows sum them per platform and month.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
+use std::hash::BuildHasher;
 use std::net::IpAddr;
 use std::path::PathBuf;
 
 use crate::address::parse_address;
 use crate::classify::{Classifier, Signals};
 use crate::input::{read_lines, BadLines, InputError, LineAt, LineSink, Malformed};
-use crate::json_scan::decode_string;
+use crate::json_scan::{decode_string, text_of};
 use crate::month::{Instant, Month};
 use crate::ping::{Ping, PingSchema};
 use crate::ranges::TOTAL;
@@ -35,7 +37,6 @@ pub struct MonthlyInstallation {
     pub uuid: String,
     pub hostname: String,
     pub received_at: Instant,
-    order: LineAt,
     pub source_ip: Option<IpAddr>,
     pub installation_type: Option<String>,
     pub version: Option<String>,
@@ -44,10 +45,82 @@ pub struct MonthlyInstallation {
     pub stages: Vec<u64>,
 }
 
+/// An installation's last ping of a month as kept while reading: its texts raw (escapes not yet
+/// decoded) in one buffer, and its uuid and host name only in its key. Three allocations each, so
+/// keeping, replacing and merging stay cheap; texts are decoded once, for the report.
+#[derive(Debug)]
+struct Kept {
+    received_at: Instant,
+    order: LineAt,
+    source_ip: Option<IpAddr>,
+    /// The raw texts (installation type, version, database flavor), one after another.
+    texts: Vec<u8>,
+    /// Where each text ends in `texts`; `None` when the ping had none.
+    ends: [Option<u32>; 3],
+    /// Per stage, the SMAU of the installation (unknown counts as 0).
+    stages: Box<[u64]>,
+}
+
+// The texts a [`Kept`] holds, in order.
+const INSTALLATION_TYPE: usize = 0;
+const VERSION: usize = 1;
+const DATABASE_FLAVOR: usize = 2;
+
+impl Kept {
+    fn set_texts(&mut self, texts: [Option<&[u8]>; 3]) {
+        self.texts.clear();
+        for (end, text) in self.ends.iter_mut().zip(texts) {
+            *end = text.and_then(|t| {
+                self.texts.extend_from_slice(t);
+                u32::try_from(self.texts.len()).ok()
+            });
+        }
+    }
+
+    /// Text `i` (`INSTALLATION_TYPE`, `VERSION` or `DATABASE_FLAVOR`), raw.
+    fn raw(&self, i: usize) -> Option<&[u8]> {
+        let end = self.ends[i]? as usize;
+        let start = self.ends[..i]
+            .iter()
+            .rev()
+            .find_map(|e| *e)
+            .map_or(0, |e| e as usize);
+        self.texts.get(start..end)
+    }
+
+    /// Text `i`, decoded; `None` if absent or not valid text.
+    fn text(&self, i: usize) -> Option<Cow<'_, str>> {
+        self.raw(i).and_then(text_of)
+    }
+}
+
 /// Whether a ping received at `received_at` from line `order` comes after `than`'s: the later
 /// time wins, and at the same time the later line. The last ping of the month decides.
-fn is_later(received_at: Instant, order: LineAt, than: &MonthlyInstallation) -> bool {
+fn is_later(received_at: Instant, order: LineAt, than: &Kept) -> bool {
     (received_at, order) > (than.received_at, than.order)
+}
+
+/// An installation key: month, then uuid and host name (raw) separated by a byte that cannot
+/// occur in JSON text.
+fn write_key(key: &mut Vec<u8>, month: Month, uuid: &[u8], hostname: &[u8]) {
+    key.clear();
+    key.extend_from_slice(&month.year.to_le_bytes());
+    key.push(month.month);
+    key.extend_from_slice(uuid);
+    key.push(0xff);
+    key.extend_from_slice(hostname);
+}
+
+/// The month, uuid and host name (raw) of an installation key.
+fn read_key(key: &[u8]) -> Option<(Month, &[u8], &[u8])> {
+    let (year, rest) = key.split_first_chunk::<4>()?;
+    let (&month, rest) = rest.split_first()?;
+    let split = rest.iter().position(|&b| b == 0xff)?;
+    let month = Month {
+        year: i32::from_le_bytes(*year),
+        month,
+    };
+    Some((month, &rest[..split], &rest[split + 1..]))
 }
 
 /// Shards of the installation map, chosen by a fixed hash of the key so that every worker puts
@@ -56,11 +129,10 @@ fn is_later(received_at: Instant, order: LineAt, than: &MonthlyInstallation) -> 
 const SHARDS: usize = 16;
 
 /// Part of the installation map.
-type Shard = HashMap<Box<[u8]>, MonthlyInstallation, foldhash::fast::RandomState>;
+type Shard = HashMap<Box<[u8]>, Kept, foldhash::fast::RandomState>;
 
 /// The shard of an installation key: the top bits of a fixed hash.
 fn shard_of(key: &[u8]) -> usize {
-    use std::hash::BuildHasher;
     const BITS: u32 = SHARDS.ilog2();
     const _: () = assert!(SHARDS.is_power_of_two());
     let h = foldhash::fast::FixedState::with_seed(0x7368_6172_6473).hash_one(key);
@@ -97,24 +169,6 @@ struct LastPings<'s> {
     key: Vec<u8>,
     /// The per-stage values of the line being read, kept between lines to reuse the allocation.
     stages: Vec<Option<u64>>,
-}
-
-fn text(raw: Option<&[u8]>) -> Option<String> {
-    raw.and_then(decode_string)
-}
-
-/// Stores `raw`'s decoded text in `slot`, reusing its allocation when the text is plain.
-fn set_text(slot: &mut Option<String>, raw: Option<&[u8]>) {
-    match (slot.as_mut(), raw) {
-        (Some(old), Some(raw)) if !raw.contains(&b'\\') => match std::str::from_utf8(raw) {
-            Ok(plain) => {
-                old.clear();
-                old.push_str(plain);
-            }
-            Err(_) => *slot = None,
-        },
-        _ => *slot = text(raw),
-    }
 }
 
 impl LineSink for LastPings<'_> {
@@ -162,16 +216,9 @@ impl<'s> LastPings<'s> {
         at: LineAt,
     ) -> Result<(), Malformed> {
         ping.scan(line, self.schema).map_err(Malformed)?;
-        let month = ping.received_at.month();
         let uuid = ping.uuid.unwrap_or_default();
         let hostname = ping.hostname.unwrap_or_default();
-        self.key.clear();
-        self.key.extend_from_slice(&month.year.to_le_bytes());
-        self.key.push(month.month);
-        self.key.extend_from_slice(uuid);
-        // A byte that cannot occur in JSON text separates the two parts of the key.
-        self.key.push(0xff);
-        self.key.extend_from_slice(hostname);
+        write_key(&mut self.key, ping.received_at.month(), uuid, hostname);
 
         let received_at = ping.received_at;
         let shard = &mut self.shards[shard_of(&self.key)];
@@ -189,6 +236,7 @@ impl<'s> LastPings<'s> {
                 Some(parse_address(s).map_err(|_| Malformed("source_ip is not an IP address"))?)
             }
         };
+        let texts = [ping.installation_type, ping.version, ping.database_flavor];
         let stages = ping.stages.iter().map(|v| v.unwrap_or(0));
         match existing {
             // The same installation again, later in the month: overwrite in place.
@@ -196,25 +244,24 @@ impl<'s> LastPings<'s> {
                 old.received_at = received_at;
                 old.order = at;
                 old.source_ip = source_ip;
-                set_text(&mut old.installation_type, ping.installation_type);
-                set_text(&mut old.version, ping.version);
-                set_text(&mut old.database_flavor, ping.database_flavor);
-                old.stages.clear();
-                old.stages.extend(stages);
+                old.set_texts(texts);
+                for (slot, v) in old.stages.iter_mut().zip(stages) {
+                    *slot = v;
+                }
             }
             None => {
-                let record = MonthlyInstallation {
-                    month,
-                    uuid: text(Some(uuid)).ok_or(Malformed("uuid is not valid text"))?,
-                    hostname: text(Some(hostname)).unwrap_or_default(),
+                if text_of(uuid).is_none() {
+                    return Err(Malformed("uuid is not valid text"));
+                }
+                let mut record = Kept {
                     received_at,
                     order: at,
                     source_ip,
-                    installation_type: text(ping.installation_type),
-                    version: text(ping.version),
-                    database_flavor: text(ping.database_flavor),
+                    texts: Vec::new(),
+                    ends: [None; 3],
                     stages: stages.collect(),
                 };
+                record.set_texts(texts);
                 shard.insert(self.key.as_slice().into(), record);
             }
         }
@@ -232,8 +279,23 @@ pub fn monthly_installations(
     let (sink, bad) = read_lines(files, || LastPings::new(&schema))?;
     let mut all: Vec<MonthlyInstallation> = sink
         .shards
-        .into_iter()
-        .flat_map(HashMap::into_values)
+        .iter()
+        .flat_map(|shard| shard.iter())
+        .filter_map(|(key, kept)| {
+            let (month, uuid, hostname) = read_key(key)?;
+            let owned = |t: Option<Cow<'_, str>>| t.map(Cow::into_owned);
+            Some(MonthlyInstallation {
+                month,
+                uuid: decode_string(uuid)?,
+                hostname: decode_string(hostname).unwrap_or_default(),
+                received_at: kept.received_at,
+                source_ip: kept.source_ip,
+                installation_type: owned(kept.text(INSTALLATION_TYPE)),
+                version: owned(kept.text(VERSION)),
+                database_flavor: owned(kept.text(DATABASE_FLAVOR)),
+                stages: kept.stages.to_vec(),
+            })
+        })
         .collect();
     all.sort_by(|a, b| (a.month, &a.uuid, &a.hostname).cmp(&(b.month, &b.uuid, &b.hostname)));
     Ok((all, bad))
@@ -273,13 +335,27 @@ pub fn ping_report(
 ) -> Result<(PingReport, BadLines), InputError> {
     let schema = PingSchema::new(&options.stages);
     let (sink, bad) = read_lines(files, || LastPings::new(&schema))?;
-    // Each core sums (and frees) its group of shards; the partial sums are small.
+    // Each core sums (and frees) its group of shards; the partial sums are small. Texts are
+    // borrowed from the shard while it is summed, so no installation allocates.
     let partials = in_parallel(sink.shards, |shard| {
         let mut sums = Sums::new();
-        for inst in shard.into_values() {
-            add(&mut sums, &inst, classifier, options);
+        for (key, kept) in &shard {
+            let Some((month, _, hostname)) = read_key(key) else {
+                continue;
+            };
+            let hostname = text_of(hostname).unwrap_or_default();
+            let database_flavor = kept.text(DATABASE_FLAVOR);
+            let counted = Counted {
+                month,
+                source_ip: kept.source_ip,
+                hostname: &hostname,
+                database_flavor: database_flavor.as_deref(),
+                installation_type: kept.text(INSTALLATION_TYPE),
+                stages: &kept.stages,
+            };
+            add(&mut sums, counted, classifier, options);
         }
-        sums
+        owned(sums)
     });
     let mut sums = Sums::new();
     for partial in partials {
@@ -290,16 +366,37 @@ pub fn ping_report(
     Ok((report(sums, options), bad))
 }
 
+/// What a report counts of a monthly installation; the installation type may end up in a row key,
+/// so it lives as long as the sums (`'k`).
+struct Counted<'k, 'a> {
+    month: Month,
+    source_ip: Option<IpAddr>,
+    hostname: &'a str,
+    database_flavor: Option<&'a str>,
+    installation_type: Option<Cow<'k, str>>,
+    stages: &'a [u64],
+}
+
 /// A report row's key: month, platform, installation type (when rows are split by it).
-type SumKey = (Month, String, Option<String>);
+type SumKey<'a> = (Month, Cow<'a, str>, Option<Cow<'a, str>>);
 /// Row key → (installations, SMAU per stage).
-type Sums = BTreeMap<SumKey, (u64, Vec<u64>)>;
+type Sums<'a> = BTreeMap<SumKey<'a>, (u64, Vec<u64>)>;
+
+/// Sums that no longer borrow what they were counted from.
+fn owned(sums: Sums<'_>) -> Sums<'static> {
+    sums.into_iter()
+        .map(|((month, platform, split), v)| {
+            let split = split.map(|t| Cow::Owned(t.into_owned()));
+            ((month, Cow::Owned(platform.into_owned()), split), v)
+        })
+        .collect()
+}
 
 /// Counts one monthly installation into its platform's row and the month's `Total`.
-fn add(
-    sums: &mut Sums,
-    inst: &MonthlyInstallation,
-    classifier: &Classifier,
+fn add<'k>(
+    sums: &mut Sums<'k>,
+    inst: Counted<'k, '_>,
+    classifier: &'k Classifier,
     options: &PingOptions,
 ) {
     let itype = inst.installation_type.as_deref();
@@ -309,26 +406,26 @@ fn add(
     let platform = classifier
         .classify(&Signals {
             ip: inst.source_ip,
-            hostname: Some(inst.hostname.as_str()),
-            database_flavor: inst.database_flavor.as_deref(),
+            hostname: Some(inst.hostname),
+            database_flavor: inst.database_flavor,
             installation_type: itype,
         })
         .platform;
     let split = options
         .by_installation_type
-        .then(|| itype.unwrap_or("-").to_owned());
+        .then(|| inst.installation_type.unwrap_or(Cow::Borrowed("-")));
     for name in [platform, TOTAL] {
         accumulate(
             sums,
-            (inst.month, name.to_owned(), split.clone()),
+            (inst.month, Cow::Borrowed(name), split.clone()),
             1,
-            &inst.stages,
+            inst.stages,
         );
     }
 }
 
 /// Adds `active` installations and their SMAU per stage to the row `key`.
-fn accumulate(sums: &mut Sums, key: SumKey, active: u64, smau: &[u64]) {
+fn accumulate<'a>(sums: &mut Sums<'a>, key: SumKey<'a>, active: u64, smau: &[u64]) {
     let e = sums.entry(key).or_insert_with(|| (0, vec![0; smau.len()]));
     e.0 += active;
     for (sum, v) in e.1.iter_mut().zip(smau) {
@@ -344,13 +441,21 @@ pub fn summarise(
 ) -> PingReport {
     let mut sums = Sums::new();
     for inst in installations {
-        add(&mut sums, inst, classifier, options);
+        let counted = Counted {
+            month: inst.month,
+            source_ip: inst.source_ip,
+            hostname: &inst.hostname,
+            database_flavor: inst.database_flavor.as_deref(),
+            installation_type: inst.installation_type.as_deref().map(Cow::Borrowed),
+            stages: &inst.stages,
+        };
+        add(&mut sums, counted, classifier, options);
     }
-    report(sums, options)
+    report(owned(sums), options)
 }
 
 /// The rows of `sums`, in month, platform and installation type order.
-fn report(sums: Sums, options: &PingOptions) -> PingReport {
+fn report(sums: Sums<'static>, options: &PingOptions) -> PingReport {
     PingReport {
         stages: options
             .stages
@@ -364,8 +469,8 @@ fn report(sums: Sums, options: &PingOptions) -> PingReport {
             .map(
                 |((month, platform, installation_type), (active, smau))| PingRow {
                     month,
-                    platform,
-                    installation_type,
+                    platform: platform.into_owned(),
+                    installation_type: installation_type.map(Cow::into_owned),
                     active_installations: active,
                     smau,
                 },
@@ -403,5 +508,62 @@ impl PingReport {
             })
             .collect();
         Table { headers, rows }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kept() -> Kept {
+        Kept {
+            received_at: Instant::default(),
+            order: LineAt {
+                file: 0,
+                chunk: 0,
+                line: 1,
+            },
+            source_ip: None,
+            texts: Vec::new(),
+            ends: [None; 3],
+            stages: Box::new([]),
+        }
+    }
+
+    #[test]
+    fn a_kept_ping_holds_its_texts_in_one_buffer() {
+        let mut k = kept();
+        k.set_texts([
+            Some(b"omnibus-gitlab"),
+            None,
+            Some(br"Cloud SQL \u0066or PostgreSQL"),
+        ]);
+        assert_eq!(k.raw(INSTALLATION_TYPE), Some(&b"omnibus-gitlab"[..]));
+        assert_eq!(k.raw(VERSION), None);
+        assert_eq!(
+            k.text(DATABASE_FLAVOR).as_deref(),
+            Some("Cloud SQL for PostgreSQL")
+        );
+        // Overwritten by a later ping: nothing of the earlier one remains.
+        k.set_texts([None, Some(b"17.1.0"), Some(b"\xff")]);
+        assert_eq!(k.raw(INSTALLATION_TYPE), None);
+        assert_eq!(k.text(VERSION).as_deref(), Some("17.1.0"));
+        assert_eq!(k.text(DATABASE_FLAVOR), None, "not valid text");
+    }
+
+    #[test]
+    fn an_installation_key_reads_back() {
+        let mut key = Vec::new();
+        let month = Month {
+            year: 2026,
+            month: 10,
+        };
+        write_key(&mut key, month, b"u-1", b"gitlab.example.com");
+        assert_eq!(
+            read_key(&key),
+            Some((month, &b"u-1"[..], &b"gitlab.example.com"[..]))
+        );
+        write_key(&mut key, month, b"u-1", b"");
+        assert_eq!(read_key(&key), Some((month, &b"u-1"[..], &b""[..])));
     }
 }
