@@ -2,6 +2,7 @@
 //! decides its platform, type, version and SMAU; rows sum them per platform and month.
 
 use std::borrow::Cow;
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap};
 use std::hash::BuildHasher;
 use std::net::IpAddr;
@@ -186,11 +187,14 @@ impl LineSink for LastPings<'_> {
         let pairs: Vec<(&mut Shard, Shard)> = self.shards.iter_mut().zip(other.shards).collect();
         in_parallel(pairs, |(mine, theirs)| {
             for (k, v) in theirs {
-                match mine.get_mut(&k) {
-                    Some(old) if !is_later(v.received_at, v.order, old) => {}
-                    Some(old) => *old = v,
-                    None => {
-                        mine.insert(k, v);
+                match mine.entry(k) {
+                    Entry::Occupied(mut old) => {
+                        if is_later(v.received_at, v.order, old.get()) {
+                            *old.get_mut() = v;
+                        }
+                    }
+                    Entry::Vacant(slot) => {
+                        slot.insert(v);
                     }
                 }
             }
@@ -216,7 +220,19 @@ impl<'s> LastPings<'s> {
         at: LineAt,
     ) -> Result<(), Malformed> {
         ping.scan(line, self.schema).map_err(Malformed)?;
+        // Whether a line is malformed must not depend on the lines read before it: check all of
+        // it before looking for the installation.
         let uuid = ping.uuid.unwrap_or_default();
+        if text_of(uuid).is_none() {
+            return Err(Malformed("uuid is not valid text"));
+        }
+        let source_ip = match ping.source_ip {
+            None => None,
+            Some(raw) => {
+                let s = std::str::from_utf8(raw).map_err(|_| Malformed("source_ip is not text"))?;
+                Some(parse_address(s).map_err(|_| Malformed("source_ip is not an IP address"))?)
+            }
+        };
         let hostname = ping.hostname.unwrap_or_default();
         write_key(&mut self.key, ping.received_at.month(), uuid, hostname);
 
@@ -229,13 +245,6 @@ impl<'s> LastPings<'s> {
         {
             return Ok(());
         }
-        let source_ip = match ping.source_ip {
-            None => None,
-            Some(raw) => {
-                let s = std::str::from_utf8(raw).map_err(|_| Malformed("source_ip is not text"))?;
-                Some(parse_address(s).map_err(|_| Malformed("source_ip is not an IP address"))?)
-            }
-        };
         let texts = [ping.installation_type, ping.version, ping.database_flavor];
         let stages = ping.stages.iter().map(|v| v.unwrap_or(0));
         match existing {
@@ -250,9 +259,6 @@ impl<'s> LastPings<'s> {
                 }
             }
             None => {
-                if text_of(uuid).is_none() {
-                    return Err(Malformed("uuid is not valid text"));
-                }
                 let mut record = Kept {
                     received_at,
                     order: at,

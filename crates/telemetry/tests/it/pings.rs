@@ -217,3 +217,31 @@ fn line_numbers_stay_exact_across_chunks_of_a_large_file() {
     );
     std::fs::remove_file(path).unwrap();
 }
+
+#[test]
+fn a_bad_line_is_named_whatever_was_read_before_it() {
+    // Line 2 is an earlier ping of the installation line 1 already kept: still malformed.
+    let path = temp("order.ndjson");
+    std::fs::write(
+        &path,
+        concat!(
+            r#"{"source_ip":"203.0.113.7","received_at":"2026-10-20T12:00:00Z","payload":{"uuid":"u","hostname":"h"}}"#,
+            "\n",
+            r#"{"source_ip":"not-an-ip","received_at":"2026-10-04T12:00:00Z","payload":{"uuid":"u","hostname":"h"}}"#,
+            "\n",
+            r#"{"source_ip":"203.0.113.8","received_at":"2026-10-03T12:00:00Z","payload":{"uuid":"u\ud800","hostname":"h"}}"#,
+            "\n",
+        ),
+    )
+    .unwrap();
+    let (_, bad) = report(std::slice::from_ref(&path), &PingOptions::default());
+    let named: Vec<(u64, &str)> = bad.named().map(|(_, line, why)| (line, why)).collect();
+    assert_eq!(
+        named,
+        [
+            (2, "source_ip is not an IP address"),
+            (3, "uuid is not valid text")
+        ]
+    );
+    std::fs::remove_file(path).unwrap();
+}
