@@ -41,6 +41,7 @@
 
 pub mod address;
 pub mod classify;
+mod compact;
 pub mod download_path;
 pub mod downloads;
 pub mod generate;

@@ -10,6 +10,7 @@ use std::path::PathBuf;
 
 use crate::address::parse_address;
 use crate::classify::{Classifier, Signals};
+use crate::compact::Compact;
 use crate::input::{read_lines, BadLines, InputError, LineAt, LineSink, Malformed};
 use crate::json_scan::{decode_string, text_of};
 use crate::month::{Instant, Month};
@@ -47,19 +48,20 @@ pub struct MonthlyInstallation {
 }
 
 /// An installation's last ping of a month as kept while reading: its texts raw (escapes not yet
-/// decoded) in one buffer, and its uuid and host name only in its key. Three allocations each, so
-/// keeping, replacing and merging stay cheap; texts are decoded once, for the report.
+/// decoded) in one buffer, and its uuid and host name only in its key. Key, texts and SMAU values
+/// are stored in the map's slot when short (as they usually are), so keeping, replacing and
+/// merging neither allocate nor follow pointers; texts are decoded once, for the report.
 #[derive(Debug)]
 struct Kept {
     received_at: Instant,
     order: LineAt,
     source_ip: Option<IpAddr>,
     /// The raw texts (installation type, version, database flavor), one after another.
-    texts: Vec<u8>,
+    texts: Compact<u8, 56>,
     /// Where each text ends in `texts`; `None` when the ping had none.
     ends: [Option<u32>; 3],
     /// Per stage, the SMAU of the installation (unknown counts as 0).
-    stages: Box<[u64]>,
+    stages: Compact<u64, 10>,
 }
 
 // The texts a [`Kept`] holds, in order.
@@ -68,14 +70,16 @@ const VERSION: usize = 1;
 const DATABASE_FLAVOR: usize = 2;
 
 impl Kept {
-    fn set_texts(&mut self, texts: [Option<&[u8]>; 3]) {
-        self.texts.clear();
+    /// Stores `texts`, built one after another in `scratch`.
+    fn set_texts(&mut self, texts: [Option<&[u8]>; 3], scratch: &mut Vec<u8>) {
+        scratch.clear();
         for (end, text) in self.ends.iter_mut().zip(texts) {
             *end = text.and_then(|t| {
-                self.texts.extend_from_slice(t);
-                u32::try_from(self.texts.len()).ok()
+                scratch.extend_from_slice(t);
+                u32::try_from(scratch.len()).ok()
             });
         }
+        self.texts.set(scratch);
     }
 
     /// Text `i` (`INSTALLATION_TYPE`, `VERSION` or `DATABASE_FLAVOR`), raw.
@@ -130,7 +134,9 @@ fn read_key(key: &[u8]) -> Option<(Month, &[u8], &[u8])> {
 const SHARDS: usize = 16;
 
 /// Part of the installation map.
-type Shard = HashMap<Box<[u8]>, Kept, foldhash::fast::RandomState>;
+type Shard = HashMap<Key, Kept, foldhash::fast::RandomState>;
+/// An installation key (see [`write_key`]): a uuid and a host name fit in place.
+type Key = Compact<u8, 88>;
 
 /// The shard of an installation key: the top bits of a fixed hash.
 fn shard_of(key: &[u8]) -> usize {
@@ -170,6 +176,9 @@ struct LastPings<'s> {
     key: Vec<u8>,
     /// The per-stage values of the line being read, kept between lines to reuse the allocation.
     stages: Vec<Option<u64>>,
+    /// Room to build a kept ping's texts and SMAU values in.
+    texts: Vec<u8>,
+    smau: Vec<u64>,
 }
 
 impl LineSink for LastPings<'_> {
@@ -209,6 +218,8 @@ impl<'s> LastPings<'s> {
             shards: (0..SHARDS).map(|_| Shard::default()).collect(),
             key: Vec::new(),
             stages: Vec::new(),
+            texts: Vec::new(),
+            smau: Vec::new(),
         }
     }
 
@@ -253,22 +264,24 @@ impl<'s> LastPings<'s> {
                 old.received_at = received_at;
                 old.order = at;
                 old.source_ip = source_ip;
-                old.set_texts(texts);
-                for (slot, v) in old.stages.iter_mut().zip(stages) {
+                old.set_texts(texts, &mut self.texts);
+                for (slot, v) in old.stages.as_mut_slice().iter_mut().zip(stages) {
                     *slot = v;
                 }
             }
             None => {
+                self.smau.clear();
+                self.smau.extend(stages);
                 let mut record = Kept {
                     received_at,
                     order: at,
                     source_ip,
-                    texts: Vec::new(),
+                    texts: Compact::new(&[]),
                     ends: [None; 3],
-                    stages: stages.collect(),
+                    stages: Compact::new(&self.smau),
                 };
-                record.set_texts(texts);
-                shard.insert(self.key.as_slice().into(), record);
+                record.set_texts(texts, &mut self.texts);
+                shard.insert(Key::new(&self.key), record);
             }
         }
         Ok(())
@@ -530,20 +543,24 @@ mod tests {
                 line: 1,
             },
             source_ip: None,
-            texts: Vec::new(),
+            texts: Compact::new(&[]),
             ends: [None; 3],
-            stages: Box::new([]),
+            stages: Compact::new(&[]),
         }
     }
 
     #[test]
     fn a_kept_ping_holds_its_texts_in_one_buffer() {
         let mut k = kept();
-        k.set_texts([
-            Some(b"omnibus-gitlab"),
-            None,
-            Some(br"Cloud SQL \u0066or PostgreSQL"),
-        ]);
+        let mut scratch = Vec::new();
+        k.set_texts(
+            [
+                Some(b"omnibus-gitlab"),
+                None,
+                Some(br"Cloud SQL \u0066or PostgreSQL"),
+            ],
+            &mut scratch,
+        );
         assert_eq!(k.raw(INSTALLATION_TYPE), Some(&b"omnibus-gitlab"[..]));
         assert_eq!(k.raw(VERSION), None);
         assert_eq!(
@@ -551,7 +568,7 @@ mod tests {
             Some("Cloud SQL for PostgreSQL")
         );
         // Overwritten by a later ping: nothing of the earlier one remains.
-        k.set_texts([None, Some(b"17.1.0"), Some(b"\xff")]);
+        k.set_texts([None, Some(b"17.1.0"), Some(b"\xff")], &mut scratch);
         assert_eq!(k.raw(INSTALLATION_TYPE), None);
         assert_eq!(k.text(VERSION).as_deref(), Some("17.1.0"));
         assert_eq!(k.text(DATABASE_FLAVOR), None, "not valid text");
