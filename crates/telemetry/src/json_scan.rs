@@ -161,10 +161,17 @@ fn string_end(buf: &[u8], i: usize) -> ScanResult<usize> {
     crate::structural::string_end(buf, i).ok_or("unterminated string")
 }
 
+/// Whether a raw string has an escape. Strings here are short keys and values: an inline loop
+/// beats a library search call.
+#[inline]
+pub fn has_backslash(raw: &[u8]) -> bool {
+    raw.iter().fold(false, |seen, &b| seen | (b == b'\\'))
+}
+
 /// A raw string's text, borrowed when it has no escapes; `None` if they are invalid or the text
 /// is not UTF-8.
 pub fn text_of(raw: &[u8]) -> Option<Cow<'_, str>> {
-    if raw.contains(&b'\\') {
+    if has_backslash(raw) {
         decode_string(raw).map(Cow::Owned)
     } else {
         std::str::from_utf8(raw).ok().map(Cow::Borrowed)
@@ -173,7 +180,7 @@ pub fn text_of(raw: &[u8]) -> Option<Cow<'_, str>> {
 
 /// Decodes a raw string's escapes; `None` if they are invalid or the text is not UTF-8.
 pub fn decode_string(raw: &[u8]) -> Option<String> {
-    if !raw.contains(&b'\\') {
+    if !has_backslash(raw) {
         return std::str::from_utf8(raw).ok().map(str::to_owned);
     }
     let mut quoted = Vec::with_capacity(raw.len() + 2);
@@ -187,8 +194,7 @@ pub fn decode_string(raw: &[u8]) -> Option<String> {
 #[inline]
 pub fn key_is(raw: &[u8], name: &[u8]) -> bool {
     // Names asked for never contain escapes, so only a mismatch needs a closer look.
-    raw == name
-        || (raw.contains(&b'\\') && decode_string(raw).is_some_and(|k| k.as_bytes() == name))
+    raw == name || (has_backslash(raw) && decode_string(raw).is_some_and(|k| k.as_bytes() == name))
 }
 
 /// A count from a metric value: a non-negative number, or a string holding one. Negative values

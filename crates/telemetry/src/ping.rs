@@ -1,7 +1,7 @@
 //! One ping envelope line (`source_ip`, `received_at`, `payload`) scanned for the few fields the
 //! KPIs need, tolerating unknown fields, nulls, strings for numbers and missing sections.
 
-use crate::json_scan::{count, key_is, Scalar, ScanResult, Scanner};
+use crate::json_scan::{count, has_backslash, key_is, Scalar, ScanResult, Scanner};
 use crate::month::{parse_iso8601, Instant};
 use crate::stages::StageMap;
 
@@ -58,7 +58,7 @@ impl Node {
         if let Some((_, c)) = self.children.iter().find(|(k, _)| same_bytes(k, raw_key)) {
             return Some(c);
         }
-        if !raw_key.contains(&b'\\') {
+        if !has_backslash(raw_key) {
             return None;
         }
         self.children
