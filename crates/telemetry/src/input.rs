@@ -147,11 +147,20 @@ impl fmt::Display for BadLines {
 
 /// Opens a file, undoing gzip or zstd compression recognised by its first bytes.
 pub fn open(path: &Path) -> Result<Box<dyn Read + Send>, InputError> {
+    let file = File::open(path).map_err(|cause| InputError::Read {
+        path: path.to_owned(),
+        cause,
+    })?;
+    decompressing(file, path)
+}
+
+/// Reads an open file (or pipe) as a stream, undoing gzip or zstd compression recognised by its
+/// first bytes.
+fn decompressing(file: File, path: &Path) -> Result<Box<dyn Read + Send>, InputError> {
     let err = |cause| InputError::Read {
         path: path.to_owned(),
         cause,
     };
-    let file = File::open(path).map_err(err)?;
     let mut reader = BufReader::with_capacity(1 << 20, file);
     let head = reader.fill_buf().map_err(err)?;
     if head.starts_with(&[0x1f, 0x8b]) {
@@ -467,10 +476,14 @@ fn feed(
             cause,
         };
         let handle = File::open(path).map_err(err)?;
+        let meta = handle.metadata().map_err(err)?;
+        // Only a regular file can be read at any position; a pipe or device is streamed.
         let mut head = Vec::new();
-        read_at(&handle, 0, 4, &mut head, 0).map_err(err)?;
-        if !is_compressed(&head) {
-            let size = handle.metadata().map_err(err)?.len();
+        if meta.is_file() {
+            read_at(&handle, 0, 4, &mut head, 0).map_err(err)?;
+        }
+        if meta.is_file() && !is_compressed(&head) {
+            let size = meta.len();
             let handle = Arc::new(handle);
             let mut start = 0;
             while start < size {
@@ -490,7 +503,7 @@ fn feed(
             }
             continue;
         }
-        let mut reader = open(path)?;
+        let mut reader = decompressing(handle, path)?;
         let mut carry: Vec<u8> = Vec::new();
         loop {
             // Buffers keep their length between uses: their bytes are overwritten, not zeroed.

@@ -245,3 +245,30 @@ fn a_bad_line_is_named_whatever_was_read_before_it() {
     );
     std::fs::remove_file(path).unwrap();
 }
+
+#[cfg(unix)]
+#[test]
+fn a_pipe_is_read_as_a_stream() {
+    // `kpi pings <(zcat pings.gz)` hands over a pipe, which cannot be read at a position.
+    let fifo = temp("pings.fifo");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+    let text = std::fs::read(fixture("pings.ndjson")).unwrap();
+    let writer = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::write(fifo, text).unwrap())
+    };
+    let (from_pipe, bad_pipe) = report(std::slice::from_ref(&fifo), &PingOptions::default());
+    writer.join().unwrap();
+    let (from_file, bad_file) = report(&[fixture("pings.ndjson")], &PingOptions::default());
+    assert_eq!(from_pipe, from_file);
+    let named = |bad: &partnerhub_telemetry::BadLines| -> Vec<(u64, &'static str)> {
+        bad.named().map(|(_, line, why)| (line, why)).collect()
+    };
+    assert_eq!(bad_pipe.count, 2);
+    assert_eq!(named(&bad_pipe), named(&bad_file));
+    std::fs::remove_file(fifo).unwrap();
+}
