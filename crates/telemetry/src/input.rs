@@ -292,10 +292,11 @@ pub fn read_lines<S: LineSink>(
                 let give_back = give_back.clone();
                 let make = &make;
                 scope.spawn(move || {
+                    // A worker that fails or panics stops the feeder, which would otherwise
+                    // wait forever for room in the queue.
+                    let mut guard = AbortUnlessDone(queue, false);
                     let done = work(queue, &give_back, files, make());
-                    if done.is_err() {
-                        queue.abort();
-                    }
+                    guard.1 = done.is_ok();
                     done
                 })
             })
@@ -435,20 +436,12 @@ fn read_at(
     buf: &mut Vec<u8>,
     at: usize,
 ) -> io::Result<usize> {
-    #[cfg(unix)]
-    use std::os::unix::fs::FileExt;
-    #[cfg(windows)]
-    use std::os::windows::fs::FileExt;
     if buf.len() < at + want {
         buf.resize(at + want, 0);
     }
     let mut done = 0;
     while done < want {
-        #[cfg(unix)]
-        let read = file.read_at(&mut buf[at + done..at + want], offset + done as u64);
-        #[cfg(windows)]
-        let read = file.seek_read(&mut buf[at + done..at + want], offset + done as u64);
-        match read {
+        match positioned_read(file, &mut buf[at + done..at + want], offset + done as u64) {
             Ok(0) => break,
             Ok(n) => done += n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
@@ -456,6 +449,31 @@ fn read_at(
         }
     }
     Ok(done)
+}
+
+/// Whether regular files are read by position here (no platform-neutral positioned read in std).
+const POSITIONED_READS: bool = cfg!(unix);
+
+/// One positioned read; the file's cursor does not move.
+#[cfg(unix)]
+fn positioned_read(file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+    std::os::unix::fs::FileExt::read_at(file, buf, offset)
+}
+
+#[cfg(not(unix))]
+fn positioned_read(_: &File, _: &mut [u8], _: u64) -> io::Result<usize> {
+    Err(io::ErrorKind::Unsupported.into())
+}
+
+/// Aborts the queue when dropped, unless marked done: a worker's guard.
+struct AbortUnlessDone<'q>(&'q ChunkQueue, bool);
+
+impl Drop for AbortUnlessDone<'_> {
+    fn drop(&mut self) {
+        if !self.1 {
+            self.0.abort();
+        }
+    }
 }
 
 /// Whether a file's first bytes mark it as gzip or zstd.
@@ -478,11 +496,15 @@ fn feed(
         let handle = File::open(path).map_err(err)?;
         let meta = handle.metadata().map_err(err)?;
         // Only a regular file can be read at any position; a pipe or device is streamed.
+        // Only a regular file can be read at any position (and one of size 0 may be a kernel
+        // file whose size is unknown); anything else is streamed.
+        let by_position = POSITIONED_READS && meta.is_file() && meta.len() > 0;
         let mut head = Vec::new();
-        if meta.is_file() {
-            read_at(&handle, 0, 4, &mut head, 0).map_err(err)?;
+        if by_position {
+            let n = read_at(&handle, 0, 4, &mut head, 0).map_err(err)?;
+            head.truncate(n);
         }
-        if meta.is_file() && !is_compressed(&head) {
+        if by_position && !is_compressed(&head) {
             let size = meta.len();
             let handle = Arc::new(handle);
             let mut start = 0;
@@ -609,6 +631,46 @@ mod tests {
         // A stretch in which no line starts is empty; one ending on a line end stops there.
         let got = stretches(b"abcdefghij\nk\n", 3);
         assert_eq!(got, [&b"abcdefghij\n"[..], b"", b"", b"k\n", b""]);
+    }
+
+    /// A sink that fails a test by panicking on every line.
+    struct Panicking;
+
+    impl LineSink for Panicking {
+        fn line(&mut self, _: &[u8], _: LineAt) -> Result<(), Malformed> {
+            panic!("a sink failed");
+        }
+        fn merge(&mut self, _: Self) {}
+    }
+
+    #[test]
+    fn a_panicking_worker_stops_the_run_instead_of_hanging_it() {
+        // More stretches than the queue holds, so the feeder would wait for room forever.
+        let path = std::env::temp_dir().join(format!("telemetry-panic-{}", std::process::id()));
+        let line = format!("{}\n", "x".repeat(1023));
+        std::fs::write(&path, line.repeat(12 * 1024)).unwrap();
+        let run =
+            std::panic::catch_unwind(|| read_lines(std::slice::from_ref(&path), || Panicking));
+        std::fs::remove_file(path).unwrap();
+        assert!(run.is_err(), "the workers' panic is raised again");
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_kernel_file_of_unknown_size_is_streamed() {
+        // /proc files say they are empty; their text is there all the same.
+        struct Count(u64);
+        impl LineSink for Count {
+            fn line(&mut self, _: &[u8], _: LineAt) -> Result<(), Malformed> {
+                self.0 += 1;
+                Ok(())
+            }
+            fn merge(&mut self, other: Self) {
+                self.0 += other.0;
+            }
+        }
+        let (count, _) = read_lines(&[PathBuf::from("/proc/self/mounts")], || Count(0)).unwrap();
+        assert!(count.0 > 0);
     }
 
     proptest! {

@@ -233,10 +233,6 @@ impl<'s> LastPings<'s> {
         ping.scan(line, self.schema).map_err(Malformed)?;
         // Whether a line is malformed must not depend on the lines read before it: check all of
         // it before looking for the installation.
-        let uuid = ping.uuid.unwrap_or_default();
-        if text_of(uuid).is_none() {
-            return Err(Malformed("uuid is not valid text"));
-        }
         let source_ip = match ping.source_ip {
             None => None,
             Some(raw) => {
@@ -244,6 +240,10 @@ impl<'s> LastPings<'s> {
                 Some(parse_address(s).map_err(|_| Malformed("source_ip is not an IP address"))?)
             }
         };
+        let uuid = ping.uuid.unwrap_or_default();
+        if text_of(uuid).is_none() {
+            return Err(Malformed("uuid is not valid text"));
+        }
         let hostname = ping.hostname.unwrap_or_default();
         write_key(&mut self.key, ping.received_at.month(), uuid, hostname);
 
