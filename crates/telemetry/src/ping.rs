@@ -1,7 +1,10 @@
 //! One ping envelope line (`source_ip`, `received_at`, `payload`) scanned for the few fields the
 //! KPIs need, tolerating unknown fields, nulls, strings for numbers and missing sections.
 
-use crate::json_scan::{count, has_backslash, key_is, Scalar, ScanResult, Scanner};
+use std::net::IpAddr;
+
+use crate::address::parse_address;
+use crate::json_scan::{count, has_backslash, key_is, text_of, Scalar, ScanResult, Scanner};
 use crate::month::{parse_iso8601, Instant};
 use crate::stages::StageMap;
 
@@ -114,7 +117,7 @@ impl PingSchema {
 /// The fields of one ping, borrowed from its line (strings raw, escapes undecoded).
 #[derive(Debug, Clone, Default)]
 pub struct Ping<'a> {
-    pub source_ip: Option<&'a [u8]>,
+    pub source_ip: Option<IpAddr>,
     pub received_at: Instant,
     pub uuid: Option<&'a [u8]>,
     pub hostname: Option<&'a [u8]>,
@@ -126,7 +129,8 @@ pub struct Ping<'a> {
 }
 
 impl<'a> Ping<'a> {
-    /// Scans an envelope line into `self` (reused between lines to avoid allocation).
+    /// Scans an envelope line into `self` (reused between lines to avoid allocation). Every check
+    /// that makes a line malformed is made here, on the line alone.
     pub fn scan(&mut self, line: &'a [u8], schema: &PingSchema) -> ScanResult<()> {
         self.source_ip = None;
         self.uuid = None;
@@ -137,6 +141,7 @@ impl<'a> Ping<'a> {
         self.stages.clear();
         self.stages.resize(schema.stages, None);
         let mut received_at = None;
+        let mut source_ip = None;
         let mut payload_seen = false;
 
         let mut s = Scanner::new(line);
@@ -157,7 +162,7 @@ impl<'a> Ping<'a> {
                 };
                 Ok(())
             } else if key_is(key, b"source_ip") {
-                self.source_ip = match s.scalar()? {
+                source_ip = match s.scalar()? {
                     Scalar::Str(t) if !t.is_empty() => Some(t),
                     _ => None,
                 };
@@ -173,8 +178,16 @@ impl<'a> Ping<'a> {
         if !payload_seen {
             return Err("no payload");
         }
-        if self.uuid.is_none() {
+        let Some(uuid) = self.uuid else {
             return Err("payload has no uuid");
+        };
+        if let Some(raw) = source_ip {
+            let text = std::str::from_utf8(raw).map_err(|_| "source_ip is not text")?;
+            self.source_ip =
+                Some(parse_address(text).map_err(|_| "source_ip is not an IP address")?);
+        }
+        if text_of(uuid).is_none() {
+            return Err("uuid is not valid text");
         }
         Ok(())
     }
@@ -236,7 +249,7 @@ mod tests {
         assert_eq!(p.uuid, Some(&b"u-1"[..]));
         assert_eq!(p.hostname, Some(&b"gl.example.com"[..]));
         assert_eq!(p.database_flavor, Some(&b"Cloud SQL for PostgreSQL"[..]));
-        assert_eq!(p.source_ip, Some(&b"203.0.113.7"[..]));
+        assert_eq!(p.source_ip, "203.0.113.7".parse().ok());
         assert_eq!(p.stages[2], Some(17));
         assert_eq!(p.stages[0], None);
     }

@@ -8,7 +8,6 @@ use std::hash::BuildHasher;
 use std::net::IpAddr;
 use std::path::PathBuf;
 
-use crate::address::parse_address;
 use crate::classify::{Classifier, Signals};
 use crate::compact::Compact;
 use crate::input::{read_lines, BadLines, InputError, LineAt, LineSink, Malformed};
@@ -230,20 +229,11 @@ impl<'s> LastPings<'s> {
         line: &'a [u8],
         at: LineAt,
     ) -> Result<(), Malformed> {
+        // The scan checks the whole line, so whether it is malformed never depends on the lines
+        // read before it.
         ping.scan(line, self.schema).map_err(Malformed)?;
-        // Whether a line is malformed must not depend on the lines read before it: check all of
-        // it before looking for the installation.
-        let source_ip = match ping.source_ip {
-            None => None,
-            Some(raw) => {
-                let s = std::str::from_utf8(raw).map_err(|_| Malformed("source_ip is not text"))?;
-                Some(parse_address(s).map_err(|_| Malformed("source_ip is not an IP address"))?)
-            }
-        };
+        let source_ip = ping.source_ip;
         let uuid = ping.uuid.unwrap_or_default();
-        if text_of(uuid).is_none() {
-            return Err(Malformed("uuid is not valid text"));
-        }
         let hostname = ping.hostname.unwrap_or_default();
         write_key(&mut self.key, ping.received_at.month(), uuid, hostname);
 
