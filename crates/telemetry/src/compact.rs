@@ -31,6 +31,18 @@ impl<T: Copy + Default, const N: usize> Compact<T, N> {
         }
     }
 
+    /// `len` default items.
+    pub fn with_len(len: usize) -> Self {
+        if len <= N {
+            Self::Inline {
+                len: len as u8,
+                items: [T::default(); N],
+            }
+        } else {
+            Self::Heap(vec![T::default(); len].into())
+        }
+    }
+
     /// Replaces the items, in place when they fit where the old ones were.
     pub fn set(&mut self, new: &[T]) {
         match self {
@@ -100,6 +112,8 @@ mod tests {
         assert_eq!(&*c, b"x");
         c.as_mut_slice()[0] = b'y';
         assert_eq!(&*c, b"y");
+        assert_eq!(&*Compact::<u64, 2>::with_len(2), [0, 0]);
+        assert_eq!(&*Compact::<u64, 2>::with_len(3), [0, 0, 0]);
     }
 
     #[test]

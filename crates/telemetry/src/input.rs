@@ -40,7 +40,7 @@ pub struct Malformed(pub &'static str);
 /// Where a line is: file index (in the order given), chunk of that file's bytes (in order) and
 /// 1-based line within the chunk. Ordered as the lines are in the input; the reader does not
 /// count lines (a pass over every byte), so line numbers are resolved only for reports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct LineAt {
     pub file: u32,
     pub chunk: u64,

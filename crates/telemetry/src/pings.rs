@@ -69,6 +69,18 @@ const VERSION: usize = 1;
 const DATABASE_FLAVOR: usize = 2;
 
 impl Kept {
+    /// A record to fill in, with room for `stages` SMAU values.
+    fn new(stages: usize) -> Self {
+        Self {
+            received_at: Instant::default(),
+            order: LineAt::default(),
+            source_ip: None,
+            texts: Compact::new(&[]),
+            ends: [None; 3],
+            stages: Compact::with_len(stages),
+        }
+    }
+
     /// Stores `texts`, built one after another in `scratch`.
     fn set_texts(&mut self, texts: [Option<&[u8]>; 3], scratch: &mut Vec<u8>) {
         scratch.clear();
@@ -175,9 +187,8 @@ struct LastPings<'s> {
     key: Vec<u8>,
     /// The per-stage values of the line being read, kept between lines to reuse the allocation.
     stages: Vec<Option<u64>>,
-    /// Room to build a kept ping's texts and SMAU values in.
+    /// Room to build a kept ping's texts in.
     texts: Vec<u8>,
-    smau: Vec<u64>,
 }
 
 impl LineSink for LastPings<'_> {
@@ -218,7 +229,6 @@ impl<'s> LastPings<'s> {
             key: Vec::new(),
             stages: Vec::new(),
             texts: Vec::new(),
-            smau: Vec::new(),
         }
     }
 
@@ -232,47 +242,27 @@ impl<'s> LastPings<'s> {
         // The scan checks the whole line, so whether it is malformed never depends on the lines
         // read before it.
         ping.scan(line, self.schema).map_err(Malformed)?;
-        let source_ip = ping.source_ip;
         let uuid = ping.uuid.unwrap_or_default();
         let hostname = ping.hostname.unwrap_or_default();
         write_key(&mut self.key, ping.received_at.month(), uuid, hostname);
 
         let received_at = ping.received_at;
         let shard = &mut self.shards[shard_of(&self.key)];
-        let existing = shard.get_mut(self.key.as_slice());
-        if existing
-            .as_ref()
-            .is_some_and(|old| !is_later(received_at, at, old))
-        {
-            return Ok(());
-        }
+        let kept = match shard.get_mut(self.key.as_slice()) {
+            Some(old) if !is_later(received_at, at, old) => return Ok(()),
+            // The same installation again, later in the month: overwritten in place.
+            Some(old) => old,
+            None => shard
+                .entry(Key::new(&self.key))
+                .or_insert_with(|| Kept::new(ping.stages.len())),
+        };
+        kept.received_at = received_at;
+        kept.order = at;
+        kept.source_ip = ping.source_ip;
         let texts = [ping.installation_type, ping.version, ping.database_flavor];
-        let stages = ping.stages.iter().map(|v| v.unwrap_or(0));
-        match existing {
-            // The same installation again, later in the month: overwrite in place.
-            Some(old) => {
-                old.received_at = received_at;
-                old.order = at;
-                old.source_ip = source_ip;
-                old.set_texts(texts, &mut self.texts);
-                for (slot, v) in old.stages.as_mut_slice().iter_mut().zip(stages) {
-                    *slot = v;
-                }
-            }
-            None => {
-                self.smau.clear();
-                self.smau.extend(stages);
-                let mut record = Kept {
-                    received_at,
-                    order: at,
-                    source_ip,
-                    texts: Compact::new(&[]),
-                    ends: [None; 3],
-                    stages: Compact::new(&self.smau),
-                };
-                record.set_texts(texts, &mut self.texts);
-                shard.insert(Key::new(&self.key), record);
-            }
+        kept.set_texts(texts, &mut self.texts);
+        for (slot, v) in kept.stages.as_mut_slice().iter_mut().zip(&ping.stages) {
+            *slot = v.unwrap_or(0);
         }
         Ok(())
     }
@@ -524,24 +514,9 @@ impl PingReport {
 mod tests {
     use super::*;
 
-    fn kept() -> Kept {
-        Kept {
-            received_at: Instant::default(),
-            order: LineAt {
-                file: 0,
-                chunk: 0,
-                line: 1,
-            },
-            source_ip: None,
-            texts: Compact::new(&[]),
-            ends: [None; 3],
-            stages: Compact::new(&[]),
-        }
-    }
-
     #[test]
     fn a_kept_ping_holds_its_texts_in_one_buffer() {
-        let mut k = kept();
+        let mut k = Kept::new(0);
         let mut scratch = Vec::new();
         k.set_texts(
             [
