@@ -4,6 +4,7 @@
 //! only within their own organization. Another organization's data is reported as not found, so
 //! its existence does not leak.
 
+use crate::audit::AuditEntity;
 use crate::organization::Role;
 
 /// The authenticated person behind a request.
@@ -56,6 +57,8 @@ pub enum Action {
     ReadEntityAudit,
     /// The whole audit log.
     ReadFullAudit,
+    /// Sign-ins, sign-outs and refused sign-ins.
+    ReadSecurityLog,
     ReadDeliveryModels,
     EditDeliveryModels,
 }
@@ -98,8 +101,17 @@ impl Actor {
                 self.role.is_staff()
             }
             ReadOrganizations | ManageOwnTokens | ReadDeliveryModels => true,
-            ManageUsers | ReadFullAudit | EditDeliveryModels => self.role == Admin,
+            ManageUsers | ReadFullAudit | ReadSecurityLog | EditDeliveryModels => {
+                self.role == Admin
+            }
         }
+    }
+
+    /// May this actor read the history of one entity (of `org`, when it belongs to one)? Only
+    /// with the right to read the entity itself: a history holds the entity's fields.
+    pub fn authorize_history(&self, entity: AuditEntity, org: Option<i64>) -> Result<(), Denied> {
+        self.authorize(Action::ReadEntityAudit, None)?;
+        self.authorize(history_read_action(entity), org)
     }
 
     /// The one check: may this actor perform `action` on data of `target_org` (None when the
@@ -115,6 +127,19 @@ impl Actor {
         } else {
             Err(Denied::Forbidden)
         }
+    }
+}
+
+/// The right to read an entity of this kind, which reading its history requires too.
+pub fn history_read_action(entity: AuditEntity) -> Action {
+    match entity {
+        AuditEntity::Partner => Action::ReadPartner,
+        // A document's history may be of an internal one.
+        AuditEntity::Document => Action::ReadInternalDocuments,
+        AuditEntity::Organization => Action::ReadOrganizations,
+        AuditEntity::User | AuditEntity::ApiToken => Action::ManageUsers,
+        AuditEntity::DeliveryModel => Action::ReadDeliveryModels,
+        AuditEntity::AuditLog => Action::ReadFullAudit,
     }
 }
 
@@ -173,6 +198,27 @@ mod tests {
         );
         let admin = actor(Role::Admin, 1);
         assert!(admin.may(Action::ReadFullAudit) && admin.may(Action::EditDeliveryModels));
+    }
+
+    #[test]
+    fn an_entitys_history_needs_the_right_to_read_the_entity() {
+        use AuditEntity::*;
+        for role in Role::ALL {
+            let a = actor(*role, 1);
+            for entity in AuditEntity::ALL {
+                let expected = match (role, entity) {
+                    (Role::Admin, _) => true,
+                    (Role::Partner | Role::Customer, _) => false,
+                    (_, User | ApiToken | AuditLog) => false,
+                    _ => true,
+                };
+                assert_eq!(
+                    a.authorize_history(*entity, None).is_ok(),
+                    expected,
+                    "{role:?} reading a {entity:?}'s history"
+                );
+            }
+        }
     }
 
     #[test]

@@ -31,7 +31,7 @@ impl DeliveryModel {
     /// Validates a model from its name and attribute values (keyed by attribute code).
     pub fn parse(name: &str, values: &[(String, String)]) -> Result<Self, FieldErrors> {
         let mut errs = FieldErrors::default();
-        let name = errs.take(field::text("name", name, MAX_CELL));
+        let name = errs.take(crate::text::identifier("name", name, MAX_CELL));
         for (code, _) in values {
             if !ATTRIBUTES.iter().any(|(c, _)| c == code) {
                 let codes: Vec<&str> = ATTRIBUTES.iter().map(|(c, _)| *c).collect();

@@ -55,7 +55,7 @@ impl SharedDocument {
     /// Parses every field, reporting all bad ones.
     pub fn parse(input: &DocumentInput<'_>) -> Result<Self, FieldErrors> {
         let mut errs = FieldErrors::default();
-        let title = errs.take(field::text("title", input.title, MAX_TITLE));
+        let title = errs.take(crate::text::identifier("title", input.title, MAX_TITLE));
         let url = errs.take(parse_url("url", input.url));
         let audience = errs.take(Audience::parse("audience", input.audience));
         let sharing = errs.take(Sharing::parse("sharing", input.sharing));

@@ -88,15 +88,6 @@ impl FieldErrors {
             }
         }
     }
-
-    /// `Ok(value)` when nothing was recorded.
-    pub fn into_result<T>(self, value: impl FnOnce() -> T) -> Result<T, FieldErrors> {
-        if self.0.is_empty() {
-            Ok(value())
-        } else {
-            Err(self)
-        }
-    }
 }
 
 impl From<FieldError> for FieldErrors {
@@ -114,6 +105,31 @@ impl fmt::Display for FieldErrors {
 
 impl std::error::Error for FieldErrors {}
 
+/// The first character of `s` that no text a client sends may carry: a control character
+/// (Unicode category Cc: C0, DEL and C1) other than tab, line feed and carriage return, which
+/// multi-line text needs. One rule for every text at every edge (query, path, form, JSON, CSV),
+/// so both database engines see the same input: PostgreSQL refuses NUL in text, SQLite would
+/// store it.
+pub fn forbidden_control(s: &str) -> Option<char> {
+    s.chars()
+        .find(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+}
+
+/// Refuses a text holding a [`forbidden_control`] character, naming `field` and the character.
+pub fn check_controls(field: &str, s: &str) -> Result<(), FieldError> {
+    match forbidden_control(s) {
+        None => Ok(()),
+        Some(c) => Err(FieldError::new(
+            field,
+            "invalid",
+            format!(
+                "{field} contains a control character (U+{:04X}), which no text may hold",
+                u32::from(c)
+            ),
+        )),
+    }
+}
+
 /// Trims `raw` and checks it is present and within `max` characters.
 pub fn text(field: &str, raw: &str, max: usize) -> Result<String, FieldError> {
     let value = raw.trim();
@@ -125,6 +141,7 @@ pub fn text(field: &str, raw: &str, max: usize) -> Result<String, FieldError> {
 
 /// Like [`text`] but an empty value is `None`.
 pub fn optional_text(field: &str, raw: &str, max: usize) -> Result<Option<String>, FieldError> {
+    check_controls(field, raw)?;
     let value = raw.trim();
     if value.is_empty() {
         return Ok(None);
@@ -132,15 +149,25 @@ pub fn optional_text(field: &str, raw: &str, max: usize) -> Result<Option<String
     if value.chars().count() > max {
         return Err(FieldError::too_long(field, max));
     }
-    if value
-        .chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
-    {
-        return Err(FieldError::new(
-            field,
-            "invalid",
-            format!("{field} contains control characters"),
-        ));
-    }
     Ok(Some(value.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_are_refused_but_line_breaks_and_tabs_are_text() {
+        for bad in ["a\0b", "\u{1b}[31m", "x\u{7f}", "\u{85}next line", "\u{9b}"] {
+            let err = optional_text("q", bad, 100).unwrap_err();
+            assert_eq!(err.field, "q", "{bad:?}");
+            assert!(err.message.contains("control character"), "{}", err.message);
+        }
+        assert_eq!(
+            check_controls("q", "a\0").unwrap_err().message,
+            "q contains a control character (U+0000), which no text may hold"
+        );
+        assert!(optional_text("d", "line one\r\nline\ttwo", 100).is_ok());
+        assert_eq!(forbidden_control("plain text, ünïcode ✓"), None);
+    }
 }

@@ -14,6 +14,8 @@ pub mod organization;
 pub mod partner;
 pub mod partner_csv;
 pub mod scorecard;
+pub mod security;
 pub mod taxonomy;
+pub mod text;
 
 pub use field::{FieldError, FieldErrors};

@@ -5,6 +5,7 @@
 
 use crate::field::{self, FieldError};
 use crate::taxonomy::coded_enum;
+use crate::text;
 
 /// Longest organization or person name accepted.
 pub const MAX_NAME: usize = 200;
@@ -48,29 +49,34 @@ impl Role {
     }
 }
 
-/// A validated organization name.
+/// A validated organization name, in canonical form (see [`text`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrgName(String);
 
 impl OrgName {
     pub fn parse(field: &str, raw: &str) -> Result<Self, FieldError> {
-        field::text(field, raw, MAX_NAME).map(Self)
+        text::identifier(field, raw, MAX_NAME).map(Self)
     }
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+    /// What no two organizations may share: the name case-folded.
+    pub fn key(&self) -> String {
+        text::identity_key(&self.0)
     }
     pub fn into_string(self) -> String {
         self.0
     }
 }
 
-/// A lowercase email address with one `@`, a local part and a dotted domain.
+/// A lowercase email address with one `@`, a local part and a dotted domain, in canonical form
+/// (see [`text`]): the stored address is also what no two users may share.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct EmailAddress(String);
 
 impl EmailAddress {
     pub fn parse(field: &str, raw: &str) -> Result<Self, FieldError> {
-        let value = field::text(field, raw, MAX_EMAIL)?.to_lowercase();
+        let value = text::identifier(field, raw, MAX_EMAIL)?.to_lowercase();
         let invalid = || {
             FieldError::new(
                 field,
@@ -150,9 +156,15 @@ pub fn parse_domains(field: &str, raw: &[String]) -> Result<Vec<EmailDomain>, Fi
     Ok(out)
 }
 
-/// A validated person's name.
+/// A validated person's name, in canonical form (see [`text`]).
 pub fn person_name(field: &str, raw: &str) -> Result<String, FieldError> {
-    field::text(field, raw, MAX_NAME)
+    text::identifier(field, raw, MAX_NAME)
+}
+
+/// How an email address a person typed is looked up: canonical and lowercase, as
+/// [`EmailAddress::parse`] stores it, without refusing anything.
+pub fn email_lookup_key(raw: &str) -> String {
+    text::canonical(raw).to_lowercase()
 }
 
 #[cfg(test)]
@@ -186,6 +198,22 @@ mod tests {
             let err = EmailAddress::parse("email", bad).unwrap_err();
             assert_eq!(err.field, "email", "{bad}");
         }
+    }
+
+    #[test]
+    fn lookalike_names_and_emails_are_one() {
+        let a = OrgName::parse("name", "AWS").unwrap();
+        let b = OrgName::parse("name", "\u{200b}aws").unwrap();
+        assert_eq!(b.as_str(), "aws");
+        assert_eq!(a.key(), b.key());
+        assert!(OrgName::parse("name", "AWS\u{202e}").is_err());
+        let e = EmailAddress::parse("email", "Ada\u{200b}@Example.com").unwrap();
+        assert_eq!(e.as_str(), "ada@example.com");
+        assert_eq!(
+            email_lookup_key(" ADA@example.com\u{ad}"),
+            "ada@example.com"
+        );
+        assert!(person_name("name", "\u{202e}Ada").is_err());
     }
 
     #[test]

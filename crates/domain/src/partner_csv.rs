@@ -6,7 +6,10 @@
 //! Exports are opened in spreadsheets, which run a cell starting with `=`, `+`, `-`, `@`, a tab
 //! or a carriage return as a formula. A text cell starting so (or with `'`) is therefore written
 //! with a leading `'`, the spreadsheets' own mark for "text, not a formula", and an import drops
-//! one leading `'`, as a spreadsheet does: an export imports back unchanged.
+//! one leading `'`, as a spreadsheet does: an export imports back unchanged. A spreadsheet may
+//! also split cells on `;` or tab (the default in many locales), so a cell holding any of `,`
+//! `;` tab, a quote or a line break is quoted ([`write_record`]): no separator a reader may
+//! choose starts a new cell inside it.
 
 use crate::field::FieldError;
 use crate::partner::{PartnerDraft, PartnerInput};
@@ -186,6 +189,29 @@ fn unmark_text(value: &str) -> &str {
     }
 }
 
+/// Characters that make a cell quoted: every separator a spreadsheet may split on, the quote
+/// and line breaks.
+const QUOTED: [char; 6] = [',', ';', '\t', '"', '\n', '\r'];
+
+/// Appends one CSV record (RFC 4180, `\n`-terminated) to `out`, quoting every cell that holds
+/// a separator (`,` `;` tab), a quote or a line break, quotes doubled.
+pub fn write_record<S: AsRef<str>>(out: &mut String, cells: &[S]) {
+    for (i, cell) in cells.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        let cell = cell.as_ref();
+        if cell.contains(QUOTED) {
+            out.push('"');
+            out.push_str(&cell.replace('"', "\"\""));
+            out.push('"');
+        } else {
+            out.push_str(cell);
+        }
+    }
+    out.push('\n');
+}
+
 /// The values of an export row, in [`EXPORT_COLUMNS`] order.
 pub fn export_row(
     id: i64,
@@ -284,6 +310,50 @@ mod tests {
         assert_eq!(values[1], "''t Hart Consultancy");
         let again = parse_row(2, &export_header, &values).unwrap();
         assert_eq!(again.draft.name.as_str(), "'t Hart Consultancy");
+    }
+
+    #[test]
+    fn cells_holding_any_separator_are_quoted() {
+        let mut out = String::new();
+        write_record(
+            &mut out,
+            &[
+                "Semi;=1+1",
+                "tab\there",
+                "a,b",
+                "say \"hi\"",
+                "two\nlines",
+                "plain",
+            ],
+        );
+        assert_eq!(
+            out,
+            "\"Semi;=1+1\",\"tab\there\",\"a,b\",\"say \"\"hi\"\"\",\"two\nlines\",plain\n"
+        );
+        // What is written reads back cell for cell.
+        let mut reader = csv_cells(&out);
+        assert_eq!(reader.remove(0), "Semi;=1+1");
+        assert_eq!(reader.len(), 5);
+    }
+
+    /// A minimal RFC 4180 reader for the test above (the import uses the csv crate).
+    fn csv_cells(line: &str) -> Vec<String> {
+        let mut cells = vec![String::new()];
+        let mut quoted = false;
+        let mut chars = line.trim_end_matches('\n').chars().peekable();
+        while let Some(c) = chars.next() {
+            match (c, quoted) {
+                ('"', false) => quoted = true,
+                ('"', true) if chars.peek() == Some(&'"') => {
+                    chars.next();
+                    cells.last_mut().unwrap().push('"');
+                }
+                ('"', true) => quoted = false,
+                (',', false) => cells.push(String::new()),
+                (c, _) => cells.last_mut().unwrap().push(c),
+            }
+        }
+        cells
     }
 
     #[test]

@@ -28,10 +28,10 @@ macro_rules! coded_enum {
             }
 
             /// Parses a code, naming `field` when it is unknown.
-            pub fn parse(field: &str, code: &str) -> Result<Self, FieldError> {
+            pub fn parse(field: &str, code: &str) -> Result<Self, $crate::field::FieldError> {
                 match code.trim() {
                     $($code => Ok($name::$variant),)+
-                    other => Err(FieldError::unknown_code(field, other, Self::CODES)),
+                    other => Err($crate::field::FieldError::unknown_code(field, other, Self::CODES)),
                 }
             }
         }

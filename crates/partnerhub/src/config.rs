@@ -5,6 +5,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
+use partnerhub_app::AppConfig;
 use partnerhub_domain::scorecard::Weights;
 use partnerhub_web::WebConfig;
 use serde::Deserialize;
@@ -31,10 +32,13 @@ struct FileConfig {
     database_url: Option<String>,
     addr: Option<String>,
     vendor_name: Option<String>,
+    public_url: Option<String>,
     cookie_secure: Option<bool>,
     session_hours: Option<i64>,
     login_attempts: Option<u32>,
+    login_attempts_per_address: Option<u32>,
     trusted_proxies: Option<Vec<String>>,
+    audit_key_file: Option<PathBuf>,
     #[serde(default)]
     scorecard: ScorecardConfig,
 }
@@ -54,9 +58,14 @@ pub struct Settings {
     /// From the file; the `serve` flag and `PARTNERHUB_ADDR` take precedence.
     pub addr: Option<String>,
     pub vendor_name: String,
+    /// Where people reach the server (`https://partners.example.com`).
+    pub public_url: Option<url::Url>,
     pub cookie_secure: Option<bool>,
     pub session_hours: i64,
     pub login_attempts: u32,
+    pub login_attempts_per_address: u32,
+    /// Where the audit chain's key is read from (see `keys.rs`).
+    pub audit_key: AuditKeySource,
     /// Reverse proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Vec<IpAddr>,
     pub weights: Weights,
@@ -107,36 +116,95 @@ impl Settings {
         if trusted_proxies.len() > 100 {
             bail!("configuration: trusted_proxies lists more than 100 addresses");
         }
+        let public_url = match std::env::var("PARTNERHUB_PUBLIC_URL")
+            .ok()
+            .or(file.public_url)
+        {
+            Some(raw) if !raw.trim().is_empty() => {
+                let url = url::Url::parse(raw.trim()).map_err(|e| {
+                    anyhow::anyhow!("configuration: public_url: {raw:?} is not a URL ({e})")
+                })?;
+                if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+                    bail!("configuration: public_url must be an http:// or https:// URL with a host, such as https://partners.example.com");
+                }
+                Some(url)
+            }
+            _ => None,
+        };
+        let audit_key = if let Ok(hex) = std::env::var("PARTNERHUB_AUDIT_KEY") {
+            AuditKeySource::Value(hex)
+        } else if let Some(path) = std::env::var_os("PARTNERHUB_AUDIT_KEY_FILE")
+            .map(PathBuf::from)
+            .or(file.audit_key_file)
+        {
+            AuditKeySource::File(path)
+        } else {
+            AuditKeySource::DataDir(data_dir.join("audit.key"))
+        };
         Ok(Self {
             data_dir,
             database_url,
             addr: file.addr,
             vendor_name,
+            public_url,
             cookie_secure: file.cookie_secure,
             session_hours,
             login_attempts: file.login_attempts.unwrap_or(10).max(1),
+            login_attempts_per_address: file.login_attempts_per_address.unwrap_or(50).max(1),
+            audit_key,
             trusted_proxies,
             weights,
         })
     }
 
-    /// The web layer's settings for a server bound to `addr`. Cookies are `Secure` unless the
-    /// file says otherwise or the server listens on loopback only (plain-HTTP local use).
+    /// The web layer's settings for a server bound to `addr`. Cookies are `Secure` as the file
+    /// says; else as the public URL's scheme says; else as a trusted proxy's
+    /// `X-Forwarded-Proto` says; else unless the server listens on loopback only.
     pub fn web_config(&self, addr: &SocketAddr) -> WebConfig {
         WebConfig {
             vendor_name: self.vendor_name.clone(),
             weights: self.weights.clone(),
-            cookie_secure: self.cookie_secure.unwrap_or(!addr.ip().is_loopback()),
-            session_hours: self.session_hours,
-            login_attempts: self.login_attempts,
+            public_url: self.public_url.clone(),
+            cookie_secure: self.cookie_secure,
+            loopback_only: addr.ip().is_loopback(),
             trusted_proxies: self.trusted_proxies.clone(),
             ..WebConfig::default()
+        }
+    }
+
+    /// The operations' settings.
+    pub fn app_config(&self) -> AppConfig {
+        AppConfig {
+            session_hours: self.session_hours,
+            login_attempts: self.login_attempts,
+            login_attempts_per_address: self.login_attempts_per_address,
+            ..AppConfig::default()
         }
     }
 
     pub fn is_sqlite(&self) -> bool {
         !(self.database_url.starts_with("postgres://")
             || self.database_url.starts_with("postgresql://"))
+    }
+}
+
+/// Where the audit chain's key comes from, in order of precedence: `PARTNERHUB_AUDIT_KEY` (64
+/// hex digits), a file named by `PARTNERHUB_AUDIT_KEY_FILE` or `audit_key_file` (a container
+/// secret), or `audit.key` in the data directory, created on first start.
+#[derive(Clone)]
+pub enum AuditKeySource {
+    Value(String),
+    File(PathBuf),
+    DataDir(PathBuf),
+}
+
+impl std::fmt::Debug for AuditKeySource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AuditKeySource::Value(_) => f.write_str("PARTNERHUB_AUDIT_KEY (set)"),
+            AuditKeySource::File(p) => write!(f, "file {}", p.display()),
+            AuditKeySource::DataDir(p) => write!(f, "file {} (data directory)", p.display()),
+        }
     }
 }
 

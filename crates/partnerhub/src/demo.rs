@@ -312,7 +312,7 @@ pub struct DemoAccount {
 /// Fills an empty database with the demo program; returns the accounts to print.
 pub async fn seed(store: &Store, vendor_id: i64, vendor: &str) -> anyhow::Result<Vec<DemoAccount>> {
     let who = Who::system("demo");
-    let hash = partnerhub_web::auth::hash_password(DEMO_PASSWORD)
+    let hash = partnerhub_app::passwords::hash_blocking(DEMO_PASSWORD)
         .map_err(|e| anyhow::anyhow!("hashing: {e}"))?;
     let vendor_domain = format!(
         "{}.com",

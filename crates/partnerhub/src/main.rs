@@ -4,6 +4,7 @@
 
 mod config;
 mod demo;
+mod keys;
 mod kpi;
 mod serve;
 mod users;

@@ -5,13 +5,14 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 
 use anyhow::Context;
+use partnerhub_app::App;
 use partnerhub_domain::delivery::handbook_delivery_models_for;
 use partnerhub_domain::organization::OrgName;
-use partnerhub_store::{Store, Who};
+use partnerhub_store::{ChainStart, Store, Who};
 use partnerhub_web::AppState;
 
 use crate::config::Settings;
-use crate::demo;
+use crate::{demo, keys};
 
 /// Arguments of `partnerhub serve`.
 #[derive(Debug, clap::Args)]
@@ -24,16 +25,35 @@ pub struct ServeArgs {
     pub demo: bool,
 }
 
-/// Opens the configured database, creating the data directory for SQLite, and migrates it.
-pub async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
+/// Opens the configured database (creating the data directory, owner-only, for SQLite) and
+/// migrates it, without the audit key: enough to read, not to change anything.
+pub async fn open_unkeyed(settings: &Settings) -> anyhow::Result<Store> {
     if settings.is_sqlite() {
-        std::fs::create_dir_all(&settings.data_dir)
-            .with_context(|| format!("creating data directory {}", settings.data_dir.display()))?;
+        keys::prepare_data_dir(&settings.data_dir)?;
     }
     let store = Store::connect(&settings.database_url)
         .await
         .context("opening the database")?;
     store.migrate().await.context("migrating the database")?;
+    Ok(store)
+}
+
+/// Opens and migrates the database with the audit chain's key, keys a new chain or re-keys one
+/// from before keying (saying so), and seeds first-start data.
+pub async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
+    let store = open_unkeyed(settings).await?;
+    let key = keys::audit_key(settings, &store).await?;
+    let store = store.with_chain_key(key);
+    match store
+        .prepare_chain(false)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?
+    {
+        ChainStart::Rekeyed { rows } => eprintln!(
+            "The audit chain's {rows} rows were re-keyed with HMAC-SHA-256 (an audit.rekey row records it)."
+        ),
+        ChainStart::Keyed | ChainStart::Started => {}
+    }
     let vendor = OrgName::parse("vendor_name", &settings.vendor_name)
         .map_err(|e| anyhow::anyhow!(e.message))?;
     store.ensure_vendor(&vendor).await?;
@@ -82,7 +102,8 @@ pub async fn run(settings: &Settings, args: ServeArgs) -> anyhow::Result<ExitCod
         .await
         .with_context(|| format!("binding {addr}"))?;
     let bound = listener.local_addr()?;
-    let state = AppState::new(store.clone(), settings.web_config(&bound));
+    let app = App::new(store.clone(), settings.app_config());
+    let state = AppState::new(app, settings.web_config(&bound));
     let shutdown = shutdown_signal()?;
     println!("Partnerhub is ready at http://{bound}/");
     partnerhub_web::serve(listener, state, shutdown).await?;

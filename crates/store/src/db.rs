@@ -11,26 +11,36 @@ use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
+use std::sync::Arc;
+
+use partnerhub_domain::audit::ChainKey;
 use sqlx::{Postgres, Sqlite, Transaction};
 
 use crate::error::StoreError;
 
-/// Which engine a store runs on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
-    Sqlite,
-    Postgres,
-}
-
-/// A handle on the database; cheap to clone.
+/// The connection pools of one engine.
 #[derive(Debug, Clone)]
-pub enum Store {
+pub enum Db {
     Sqlite { read: SqlitePool, write: SqlitePool },
     Postgres(PgPool),
 }
 
-/// An open transaction on either engine.
-pub enum Tx {
+/// A handle on the database and the key its audit chain is written with; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pub(crate) db: Db,
+    /// Without a key the store reads, but refuses audited changes.
+    pub(crate) chain_key: Option<Arc<ChainKey>>,
+}
+
+/// An open transaction on either engine, with the key its audit rows are chained with.
+pub struct Tx {
+    pub(crate) inner: TxInner,
+    pub(crate) chain_key: Option<Arc<ChainKey>>,
+}
+
+/// The engine's own transaction.
+pub(crate) enum TxInner {
     Sqlite(Transaction<'static, Sqlite>),
     Postgres(Transaction<'static, Postgres>),
 }
@@ -38,12 +48,12 @@ pub enum Tx {
 /// Runs `$body` with `$c` bound to the transaction's connection, once per engine.
 macro_rules! on_tx {
     ($tx:expr, $c:ident => $body:expr) => {
-        match $tx {
-            $crate::db::Tx::Sqlite(t) => {
+        match &mut ($tx).inner {
+            $crate::db::TxInner::Sqlite(t) => {
                 let $c: &mut sqlx::SqliteConnection = &mut **t;
                 $body
             }
-            $crate::db::Tx::Postgres(t) => {
+            $crate::db::TxInner::Postgres(t) => {
                 let $c: &mut sqlx::PgConnection = &mut **t;
                 $body
             }
@@ -62,10 +72,15 @@ impl Tx {
         lock_sql: &'static str,
         id: i64,
     ) -> Result<(), sqlx::Error> {
-        if let Tx::Postgres(t) = self {
+        if let TxInner::Postgres(t) = &mut self.inner {
             sqlx::query(lock_sql).bind(id).execute(&mut **t).await?;
         }
         Ok(())
+    }
+
+    /// The key audit rows are chained with.
+    pub(crate) fn chain_key(&self) -> Result<&ChainKey, StoreError> {
+        self.chain_key.as_deref().ok_or(StoreError::NoChainKey)
     }
 }
 
@@ -80,12 +95,12 @@ pub(crate) use exec_tx;
 /// Runs `$body` with `$p` bound to a pool for reads, once per engine.
 macro_rules! on_pool {
     ($store:expr, $p:ident => $body:expr) => {
-        match $store {
-            $crate::db::Store::Sqlite { read, .. } => {
+        match &$store.db {
+            $crate::db::Db::Sqlite { read, .. } => {
                 let $p = read;
                 $body
             }
-            $crate::db::Store::Postgres(pool) => {
+            $crate::db::Db::Postgres(pool) => {
                 let $p = pool;
                 $body
             }
@@ -103,7 +118,7 @@ impl Store {
                 .acquire_timeout(Duration::from_secs(10))
                 .connect(url)
                 .await?;
-            return Ok(Store::Postgres(pool));
+            return Ok(Store::new(Db::Postgres(pool)));
         }
         let path = url
             .strip_prefix("sqlite://")
@@ -112,8 +127,10 @@ impl Store {
         Self::open_sqlite(Path::new(path)).await
     }
 
-    /// Opens (creating if missing) an SQLite database file.
+    /// Opens (creating if missing) an SQLite database file. A new file is created readable by
+    /// its owner only (0600), and SQLite gives its WAL and shared-memory files the same mode.
     pub async fn open_sqlite(path: &Path) -> Result<Self, StoreError> {
+        create_private(path)?;
         let options = SqliteConnectOptions::from_str("sqlite://")?
             .filename(path)
             .create_if_missing(true)
@@ -133,23 +150,45 @@ impl Store {
             .acquire_timeout(Duration::from_secs(30))
             .connect_with(options.read_only(true))
             .await?;
-        Ok(Store::Sqlite { read, write })
+        Ok(Store::new(Db::Sqlite { read, write }))
     }
 
-    /// Brings the schema up to date.
-    pub async fn migrate(&self) -> Result<(), StoreError> {
-        match self {
-            Store::Sqlite { write, .. } => sqlx::migrate!("./migrations/sqlite").run(write).await?,
-            Store::Postgres(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await?,
+    fn new(db: Db) -> Self {
+        Self {
+            db,
+            chain_key: None,
         }
-        Ok(())
+    }
+
+    /// The same store, writing its audit chain with `key`.
+    pub fn with_chain_key(mut self, key: ChainKey) -> Self {
+        self.chain_key = Some(Arc::new(key));
+        self
+    }
+
+    /// The pools, for tests and tools that look at the database behind the store's back.
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    /// Brings the schema up to date, and the stored name keys with the rule that makes them.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        match &self.db {
+            Db::Sqlite { write, .. } => sqlx::migrate!("./migrations/sqlite").run(write).await?,
+            Db::Postgres(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await?,
+        }
+        self.rekey_names().await
     }
 
     /// Starts a write transaction.
     pub async fn begin(&self) -> Result<Tx, StoreError> {
-        Ok(match self {
-            Store::Sqlite { write, .. } => Tx::Sqlite(write.begin_with("BEGIN IMMEDIATE").await?),
-            Store::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+        let inner = match &self.db {
+            Db::Sqlite { write, .. } => TxInner::Sqlite(write.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Postgres(pool) => TxInner::Postgres(pool.begin().await?),
+        };
+        Ok(Tx {
+            inner,
+            chain_key: self.chain_key.clone(),
         })
     }
 
@@ -159,21 +198,14 @@ impl Store {
         Ok(())
     }
 
-    pub fn backend(&self) -> Backend {
-        match self {
-            Store::Sqlite { .. } => Backend::Sqlite,
-            Store::Postgres(_) => Backend::Postgres,
-        }
-    }
-
     /// Closes every connection (at shutdown, so SQLite checkpoints its WAL).
     pub async fn close(&self) {
-        match self {
-            Store::Sqlite { read, write } => {
+        match &self.db {
+            Db::Sqlite { read, write } => {
                 read.close().await;
                 write.close().await;
             }
-            Store::Postgres(pool) => pool.close().await,
+            Db::Postgres(pool) => pool.close().await,
         }
     }
 
@@ -184,11 +216,37 @@ impl Store {
     }
 }
 
+/// Creates `path` as an empty file only its owner may read and write, unless it exists; an
+/// existing database file (and its WAL and shared-memory files) wider than that is narrowed.
+fn create_private(path: &Path) -> Result<(), StoreError> {
+    let io = |e: std::io::Error| StoreError::Io(format!("{}: {e}", path.display()));
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        options.mode(0o600);
+        options.open(path).map_err(io)?;
+        for suffix in ["", "-wal", "-shm"] {
+            let file = std::path::PathBuf::from(format!("{}{suffix}", path.display()));
+            if let Ok(meta) = std::fs::metadata(&file) {
+                if meta.permissions().mode() & 0o077 != 0 {
+                    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))
+                        .map_err(io)?;
+                }
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    options.open(path).map_err(io)?;
+    Ok(())
+}
+
 impl Tx {
     pub async fn commit(self) -> Result<(), StoreError> {
-        match self {
-            Tx::Sqlite(t) => t.commit().await?,
-            Tx::Postgres(t) => t.commit().await?,
+        match self.inner {
+            TxInner::Sqlite(t) => t.commit().await?,
+            TxInner::Postgres(t) => t.commit().await?,
         }
         Ok(())
     }

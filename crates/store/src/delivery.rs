@@ -14,13 +14,14 @@ pub struct DeliveryModelRecord {
     pub model: DeliveryModel,
 }
 
-fn attributes_json(m: &DeliveryModel) -> String {
+/// A model's attributes as a JSON object, as stored and as the audit log records them.
+fn attributes(m: &DeliveryModel) -> serde_json::Value {
     let map: serde_json::Map<String, serde_json::Value> = ATTRIBUTES
         .iter()
         .zip(&m.values)
         .map(|((code, _), v)| ((*code).to_string(), serde_json::Value::String(v.clone())))
         .collect();
-    serde_json::Value::Object(map).to_string()
+    serde_json::Value::Object(map)
 }
 
 fn parse(id: i64, name: &str, attributes: &str) -> Result<DeliveryModel, StoreError> {
@@ -93,7 +94,7 @@ impl Store {
             }
             None => None,
         };
-        let attrs = attributes_json(&model.clone());
+        let attrs = attributes(model).to_string();
         let result: Result<i64, sqlx::Error> = match id {
             Some(id) => on_tx!(&mut tx, c => sqlx::query_scalar(
                 "UPDATE delivery_models SET name = $1, position = $2, attributes = $3 WHERE id = $4 RETURNING id",
@@ -124,7 +125,7 @@ impl Store {
             Err(e) => return Err(e.into()),
         };
         let json = |m: &DeliveryModel| {
-            serde_json::json!({"name": m.name, "attributes": attributes_json(m)}).to_string()
+            serde_json::json!({"name": m.name, "attributes": attributes(m)}).to_string()
         };
         let action = if before.is_some() {
             "delivery_model.update"

@@ -17,6 +17,15 @@ pub enum StoreError {
     /// The database failed.
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    /// An audited change was asked of a store opened without the audit chain's key.
+    #[error("the audit chain's key is not loaded: this store cannot record changes")]
+    NoChainKey,
+    /// The audit chain is not in a state changes can be chained onto (another key, a break).
+    #[error("audit chain: {0}")]
+    Chain(String),
+    /// A file of the store could not be created or read.
+    #[error("{0}")]
+    Io(String),
     /// A migration failed.
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),

@@ -11,16 +11,20 @@ mod documents;
 mod error;
 mod organizations;
 mod partners;
+mod security_log;
+mod sessions;
 mod users;
 
-pub use audit::{AuditFilter, AuditRecord, Who};
-pub use db::{Backend, Store, Tx};
+pub use audit::{AuditFilter, AuditRecord, ChainReport, ChainStart, Who};
+pub use db::{Db, Store, Tx};
 pub use delivery::DeliveryModelRecord;
 pub use documents::DocumentRecord;
 pub use error::StoreError;
 pub use organizations::{NewOrganization, Organization};
 pub use partners::{ManagerRef, PartnerFilter, PartnerPage, PartnerRecord};
-pub use users::{ApiTokenRecord, NewUser, SessionRecord, TokenIdentity, User};
+pub use security_log::{SecurityFilter, SecurityRecord};
+pub use sessions::{ApiTokenRecord, SessionRecord, TokenIdentity};
+pub use users::{NewUser, User, UserFilter};
 
 /// The current time, truncated to microseconds so both engines store the same value.
 pub fn now() -> time::OffsetDateTime {

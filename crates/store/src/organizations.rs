@@ -2,6 +2,7 @@
 
 use partnerhub_domain::access::Scope;
 use partnerhub_domain::organization::{EmailDomain, OrgKind, OrgName};
+use partnerhub_domain::text::identity_key;
 use time::OffsetDateTime;
 
 use crate::audit::{self, Who};
@@ -52,7 +53,7 @@ fn from_row(r: Row, domains: Vec<String>) -> Result<Organization, StoreError> {
 pub(crate) async fn insert(tx: &mut Tx, org: &NewOrganization) -> Result<i64, StoreError> {
     let now = crate::now();
     let name = org.name.as_str();
-    let key = name.to_lowercase();
+    let key = org.name.key();
     let inserted: Result<i64, sqlx::Error> = on_tx!(tx, c => sqlx::query_scalar(
         "INSERT INTO organizations (kind, name, name_key, created_at, updated_at) VALUES ($1, $2, $3, $4, $4) RETURNING id",
     )
@@ -118,7 +119,7 @@ pub(crate) async fn rename(tx: &mut Tx, org_id: i64, name: &OrgName) -> Result<(
             "UPDATE organizations SET name = $1, name_key = $2, updated_at = $3 WHERE id = $4"
         )
         .bind(name.as_str())
-        .bind(name.as_str().to_lowercase())
+        .bind(name.key())
         .bind(crate::now())
         .bind(org_id)
     );
@@ -170,10 +171,16 @@ impl Store {
         Ok(created)
     }
 
+    /// The vendor organization's id, once first start created it.
+    pub async fn vendor_id(&self) -> Result<Option<i64>, StoreError> {
+        Ok(
+            on_pool!(self, p => sqlx::query_scalar("SELECT id FROM organizations WHERE kind = 'vendor'").fetch_optional(p).await)?,
+        )
+    }
+
     /// The vendor organization's id, creating it with `name` on first start.
     pub async fn ensure_vendor(&self, name: &OrgName) -> Result<i64, StoreError> {
-        let existing: Option<i64> = on_pool!(self, p => sqlx::query_scalar("SELECT id FROM organizations WHERE kind = 'vendor'").fetch_optional(p).await)?;
-        if let Some(id) = existing {
+        if let Some(id) = self.vendor_id().await? {
             return Ok(id);
         }
         let org = NewOrganization {
@@ -250,19 +257,67 @@ impl Store {
         Ok((orgs, total))
     }
 
-    /// An organization by exact name (case-insensitive).
+    /// An organization by name, compared as uniqueness compares names (canonical form,
+    /// case-folded).
     pub async fn organization_by_name(
         &self,
         name: &str,
     ) -> Result<Option<Organization>, StoreError> {
         let id: Option<i64> = on_pool!(self, p => sqlx::query_scalar("SELECT id FROM organizations WHERE name_key = $1")
-            .bind(name.trim().to_lowercase())
+            .bind(identity_key(name))
             .fetch_optional(p)
             .await)?;
         match id {
             Some(id) => self.organization(Scope::All, id).await.map(Some),
             None => Ok(None),
         }
+    }
+
+    /// Recomputes every organization's name key with the domain's rule (run by
+    /// [`Store::migrate`], so keys written under an older rule follow the current one). Two
+    /// names that the rule now makes one are reported, naming both.
+    pub(crate) async fn rekey_names(&self) -> Result<(), StoreError> {
+        let rows: Vec<(i64, String, String)> = on_pool!(self, p => sqlx::query_as(
+            "SELECT id, name, name_key FROM organizations ORDER BY id",
+        )
+        .fetch_all(p)
+        .await)?;
+        let stale: Vec<(i64, String, String)> = rows
+            .into_iter()
+            .filter_map(|(id, name, key)| {
+                let wanted = identity_key(&name);
+                (wanted != key).then_some((id, name, wanted))
+            })
+            .collect();
+        if stale.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.begin().await?;
+        for (id, name, key) in &stale {
+            let r = exec_tx!(
+                &mut tx,
+                sqlx::query("UPDATE organizations SET name_key = $1 WHERE id = $2")
+                    .bind(key)
+                    .bind(*id)
+            );
+            match r {
+                Ok(_) => {}
+                Err(e) if StoreError::is_unique_violation(&e) => {
+                    let other: Option<String> = on_tx!(&mut tx, c => sqlx::query_scalar(
+                        "SELECT name FROM organizations WHERE name_key = $1",
+                    )
+                    .bind(key)
+                    .fetch_optional(&mut *c)
+                    .await)?;
+                    return Err(StoreError::Corrupt(format!(
+                        "organizations {name:?} (id {id}) and {:?} now have the same name; rename one",
+                        other.unwrap_or_default()
+                    )));
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        tx.commit().await
     }
 
     /// `(org_id, domain)` pairs of the given organizations.

@@ -4,6 +4,7 @@ use partnerhub_domain::access::Scope;
 use partnerhub_domain::organization::OrgKind;
 use partnerhub_domain::partner::{ContactInput, PartnerDraft, PartnerInput, ScoreInput};
 use partnerhub_domain::taxonomy::{Category, Family, PartnerStatus, Track};
+use partnerhub_domain::text::identity_key;
 use time::OffsetDateTime;
 
 use crate::audit::{self, Who};
@@ -193,11 +194,13 @@ macro_rules! bind_profile {
     };
 }
 
-/// Escapes `%`, `_` and `\` so a search term matches literally.
+/// Escapes `%`, `_` and `\` so a search term matches literally; the term is compared as names
+/// are (canonical, case-folded: see `organizations.name_key`). Domains are ASCII and lowercase,
+/// which the folded term matches too.
 fn like_pattern(q: &str) -> String {
     let mut out = String::with_capacity(q.len() + 2);
     out.push('%');
-    for ch in q.trim().to_lowercase().chars() {
+    for ch in identity_key(q).chars() {
         if matches!(ch, '%' | '_' | '\\') {
             out.push('\\');
         }

@@ -2,80 +2,80 @@
 //!
 //! A request is authenticated by a bearer API token or a session cookie, and becomes a
 //! [`Session`]. Every handler asks [`Session::authorize`] (which applies the domain's policy)
-//! before touching data, and passes [`Session::scope`] to every list query. Cookie-authenticated
-//! writes must carry the session's CSRF token.
+//! before touching data, or passes [`Session::caller`] to an operation that does. Cookie-
+//! authenticated writes must carry the session's CSRF token.
 
-use std::collections::HashMap;
-use std::net::IpAddr;
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use argon2::password_hash::{
-    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
-};
-use argon2::Argon2;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{header, Method, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use base64::Engine;
+use partnerhub_app::secrets::{constant_time_eq, secret_hash};
+use partnerhub_app::Caller;
 use partnerhub_domain::access::{Action, Actor, Scope};
 use partnerhub_store::{User, Who};
-use rand::RngCore;
-use sha2::{Digest, Sha256};
 
 use crate::cache::CachedToken;
+use crate::client::Client;
 use crate::error::ApiError;
 use crate::state::AppState;
 
-/// Name of the session cookie (with the `__Host-` prefix when cookies are secure).
-pub fn session_cookie_name(secure: bool) -> &'static str {
-    if secure {
-        "__Host-partnerhub_session"
-    } else {
-        "partnerhub_session"
+/// The cookies Partnerhub sets, and how: every one `HttpOnly` and `SameSite`, and `Secure` with
+/// a `__Host-` (path `/`) or `__Secure-` prefix when the client came over HTTPS. Setting and
+/// clearing a cookie carry the same flags.
+#[derive(Debug, Clone, Copy)]
+pub struct CookieSpec {
+    name: &'static str,
+    path: &'static str,
+    same_site: &'static str,
+}
+
+/// The session cookie.
+pub const SESSION_COOKIE: CookieSpec = CookieSpec {
+    name: "partnerhub_session",
+    path: "/",
+    same_site: "Lax",
+};
+
+/// The sign-in form's double-submit token, sent only to `/login`.
+pub const LOGIN_CSRF_COOKIE: CookieSpec = CookieSpec {
+    name: "partnerhub_login_csrf",
+    path: "/login",
+    same_site: "Strict",
+};
+
+impl CookieSpec {
+    /// The cookie's name for a client: prefixed when secure, so a cookie planted over plain
+    /// HTTP can never stand in for it.
+    pub fn name(&self, secure: bool) -> String {
+        match (secure, self.path) {
+            (false, _) => self.name.to_string(),
+            (true, "/") => format!("__Host-{}", self.name),
+            (true, _) => format!("__Secure-{}", self.name),
+        }
     }
-}
 
-/// Hashes a password with Argon2id and a random salt (PHC string).
-pub fn hash_password(password: &str) -> Result<String, argon2::password_hash::Error> {
-    let salt = SaltString::generate(&mut OsRng);
-    Ok(Argon2::default()
-        .hash_password(password.as_bytes(), &salt)?
-        .to_string())
-}
+    /// The `Set-Cookie` value setting `value` for `max_age` seconds.
+    pub fn set(&self, secure: bool, value: &str, max_age: i64) -> String {
+        format!(
+            "{}={value}; Path={}; HttpOnly; SameSite={}; Max-Age={max_age}{}",
+            self.name(secure),
+            self.path,
+            self.same_site,
+            if secure { "; Secure" } else { "" }
+        )
+    }
 
-/// Checks a password against a stored PHC string; a malformed hash never matches.
-pub fn verify_password(hash: &str, password: &str) -> bool {
-    PasswordHash::new(hash).is_ok_and(|h| {
-        Argon2::default()
-            .verify_password(password.as_bytes(), &h)
-            .is_ok()
-    })
-}
+    /// The `Set-Cookie` value that removes the cookie, with the flags it was set with.
+    pub fn clear(&self, secure: bool) -> String {
+        self.set(secure, "", 0)
+    }
 
-/// A fresh random secret (256 bits, URL-safe base64).
-pub fn new_secret() -> String {
-    let mut bytes = [0u8; 32];
-    rand::thread_rng().fill_bytes(&mut bytes);
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
-}
-
-/// How secrets (session ids, API tokens) are stored: SHA-256, hex. They are random and long,
-/// so a fast hash is enough; what matters is that a database leak reveals no usable secret.
-pub fn secret_hash(secret: &str) -> String {
-    hex::encode(Sha256::digest(secret.as_bytes()))
-}
-
-/// An API token as printed to its owner: a recognisable prefix and the secret.
-pub fn new_api_token() -> String {
-    format!("phk_{}", new_secret())
-}
-
-/// Compares two secrets in time independent of where they differ.
-pub fn constant_time_eq(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    /// The cookie's value in a request.
+    pub fn read<'a>(&self, parts: &'a Parts, secure: bool) -> Option<&'a str> {
+        cookie(parts, &self.name(secure))
+    }
 }
 
 /// How a request authenticated.
@@ -108,6 +108,14 @@ impl Session {
         }
     }
 
+    /// The caller of an operation.
+    pub fn caller(&self) -> Caller {
+        Caller::User {
+            actor: self.actor(),
+            email: self.user.email.clone(),
+        }
+    }
+
     /// Which organizations this session may see; every list query takes it.
     pub fn scope(&self) -> Scope {
         self.actor().scope()
@@ -127,10 +135,7 @@ impl Session {
 
     /// The audit log's record of who acted.
     pub fn who(&self) -> Who {
-        Who {
-            user_id: Some(self.user.id),
-            label: self.user.email.clone(),
-        }
+        self.caller().who()
     }
 
     /// The CSRF token forms of this session carry (empty for token sessions, which need none).
@@ -219,8 +224,8 @@ impl FromRequestParts<AppState> for Session {
                 Err(e) => Err(reject(e)),
             };
         }
-        let name = session_cookie_name(state.config().cookie_secure);
-        let Some(secret) = cookie(parts, name) else {
+        let secure = Client::of(parts, state).secure;
+        let Some(secret) = SESSION_COOKIE.read(parts, secure) else {
             return Err(reject(ApiError::unauthorized()));
         };
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
@@ -305,262 +310,33 @@ async fn token_session(state: &AppState, token: &str) -> Result<Option<Session>,
     }))
 }
 
-/// The client's address: the peer's, unless the peer is a trusted reverse proxy, in which case
-/// the right-most `X-Forwarded-For` hop that is not itself a trusted proxy. `forwarded_for` holds
-/// the header's lines in the order received: a proxy may append its own line after the client's
-/// rather than extend it, so the hops are read from the last line's end backwards, and anything
-/// further left than the first untrusted hop was written by the client and proves nothing.
-/// IPv4-mapped IPv6 addresses compare as IPv4; hops may carry a port.
-pub fn client_ip(peer: Option<IpAddr>, forwarded_for: &[&[u8]], trusted: &[IpAddr]) -> String {
-    let Some(peer) = peer.map(|p| p.to_canonical()) else {
-        return "unknown".to_string();
-    };
-    let is_trusted = |ip: &IpAddr| trusted.iter().any(|t| t.to_canonical() == *ip);
-    if !is_trusted(&peer) {
-        return peer.to_string();
-    }
-    let hops = forwarded_for
-        .iter()
-        .rev()
-        .flat_map(|line| line.rsplit(|&b| b == b','));
-    for hop in hops {
-        match hop_address(hop) {
-            Some(ip) if is_trusted(&ip) => continue,
-            Some(ip) => return ip.to_string(),
-            // A hop that is not an address ends what can be believed.
-            None => break,
-        }
-    }
-    peer.to_string()
-}
-
-/// One `X-Forwarded-For` hop: an address, or an address and port (`1.2.3.4:80`, `[::1]:443`).
-fn hop_address(hop: &[u8]) -> Option<IpAddr> {
-    let text = std::str::from_utf8(hop).ok()?.trim();
-    let ip = text
-        .parse::<IpAddr>()
-        .or_else(|_| text.parse::<std::net::SocketAddr>().map(|a| a.ip()))
-        .ok()?;
-    Some(ip.to_canonical())
-}
-
-/// Counts failed sign-ins per (address, account) and refuses more than the limit within a window.
-pub struct LoginLimiter {
-    limit: u32,
-    window: Duration,
-    failures: Mutex<HashMap<String, (u32, Instant)>>,
-}
-
-impl LoginLimiter {
-    pub fn new(limit: u32) -> Self {
-        Self {
-            limit,
-            window: Duration::from_secs(15 * 60),
-            failures: Mutex::new(HashMap::new()),
-        }
-    }
-
-    fn key(ip: &str, email: &str) -> String {
-        format!("{ip}|{}", email.trim().to_lowercase())
-    }
-
-    /// Whether another attempt is allowed now.
-    pub fn allowed(&self, ip: &str, email: &str) -> bool {
-        let Ok(map) = self.failures.lock() else {
-            return false;
-        };
-        match map.get(&Self::key(ip, email)) {
-            Some((n, since)) if since.elapsed() < self.window => *n < self.limit,
-            _ => true,
-        }
-    }
-
-    pub fn failed(&self, ip: &str, email: &str) {
-        let Ok(mut map) = self.failures.lock() else {
-            return;
-        };
-        if map.len() > 100_000 {
-            let window = self.window;
-            map.retain(|_, (_, since)| since.elapsed() < window);
-        }
-        let entry = map
-            .entry(Self::key(ip, email))
-            .or_insert((0, Instant::now()));
-        if entry.1.elapsed() >= self.window {
-            *entry = (0, Instant::now());
-        }
-        entry.0 += 1;
-    }
-
-    pub fn succeeded(&self, ip: &str, email: &str) {
-        if let Ok(mut map) = self.failures.lock() {
-            map.remove(&Self::key(ip, email));
-        }
-    }
-}
-
-/// The outcome of a sign-in attempt.
-pub enum SignIn {
-    /// Signed in: the cookie secret and its CSRF token.
-    Ok {
-        user: User,
-        secret: String,
-    },
-    Rejected,
-    Limited,
-}
-
-/// Checks credentials and opens a session. Unknown accounts take as long as known ones.
-pub async fn sign_in(
-    state: &AppState,
-    ip: &str,
-    email: &str,
-    password: &str,
-) -> Result<SignIn, ApiError> {
-    let limiter = state.limiter();
-    if !limiter.allowed(ip, email) {
-        return Ok(SignIn::Limited);
-    }
-    let creds = state.store().user_credentials(email).await?;
-    let (user, ok) = match creds {
-        Some((user, Some(hash))) if user.active => {
-            let ok = verify_password(&hash, password);
-            (Some(user), ok)
-        }
-        _ => {
-            // Spend the same work on a dummy hash so timing does not reveal accounts.
-            let _ = verify_password(dummy_hash(), password);
-            (None, false)
-        }
-    };
-    match (user, ok) {
-        (Some(user), true) => {
-            limiter.succeeded(ip, email);
-            let secret = new_secret();
-            let expires = time::OffsetDateTime::now_utc().unix_timestamp()
-                + state.config().session_hours * 3600;
-            state
-                .store()
-                .create_session(user.id, &secret_hash(&secret), &new_secret(), expires)
-                .await?;
-            Ok(SignIn::Ok { user, secret })
-        }
-        _ => {
-            limiter.failed(ip, email);
-            Ok(SignIn::Rejected)
-        }
-    }
-}
-
-/// An Argon2 hash of a random password, verified against when the account is unknown.
-fn dummy_hash() -> &'static str {
-    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    DUMMY.get_or_init(|| hash_password(&new_secret()).unwrap_or_default())
-}
-
-/// The `Set-Cookie` value of a session.
-pub fn session_set_cookie(state: &AppState, secret: &str) -> String {
-    let secure = state.config().cookie_secure;
-    let max_age = state.config().session_hours * 3600;
-    format!(
-        "{}={secret}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{}",
-        session_cookie_name(secure),
-        if secure { "; Secure" } else { "" }
-    )
-}
-
-/// The `Set-Cookie` value that ends a session in the browser.
-pub fn session_clear_cookie(state: &AppState) -> String {
-    let secure = state.config().cookie_secure;
-    format!(
-        "{}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{}",
-        session_cookie_name(secure),
-        if secure { "; Secure" } else { "" }
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn passwords_hash_with_argon2_and_verify() {
-        let h = hash_password("correct horse").unwrap();
-        assert!(h.starts_with("$argon2id$"));
-        assert!(verify_password(&h, "correct horse"));
-        assert!(!verify_password(&h, "wrong"));
-        assert!(!verify_password("not a hash", "x"));
-    }
-
-    #[test]
-    fn the_client_address_comes_from_trusted_proxies_only() {
-        let proxy: IpAddr = "10.0.0.2".parse().unwrap();
-        let client: IpAddr = "203.0.113.9".parse().unwrap();
-        let trusted = [proxy];
-        let one = |h: &'static str| vec![h.as_bytes()];
-        // Not behind a trusted proxy: the header is the client's own claim and is ignored.
+    fn secure_cookies_are_prefixed_and_cleared_with_the_flags_they_were_set_with() {
+        assert_eq!(SESSION_COOKIE.name(true), "__Host-partnerhub_session");
+        assert_eq!(SESSION_COOKIE.name(false), "partnerhub_session");
         assert_eq!(
-            client_ip(Some(client), &one("198.51.100.1"), &trusted),
-            "203.0.113.9"
+            LOGIN_CSRF_COOKIE.name(true),
+            "__Secure-partnerhub_login_csrf"
         );
-        // Behind one: the last hop not a trusted proxy, whatever the client put further left.
-        let header = one("198.51.100.1, 203.0.113.9, 10.0.0.2");
-        assert_eq!(client_ip(Some(proxy), &header, &trusted), "203.0.113.9");
-        assert_eq!(
-            client_ip(Some(proxy), &one("2001:db8::7"), &trusted),
-            "2001:db8::7"
-        );
-        // A proxy that adds its own header line after the client's forged one.
-        let lines: Vec<&[u8]> = vec![b"198.51.100.1", b"203.0.113.9"];
-        assert_eq!(client_ip(Some(proxy), &lines, &trusted), "203.0.113.9");
-        // Hops with ports, bytes that are not text further left, IPv4-mapped peers.
-        assert_eq!(
-            client_ip(Some(proxy), &one("203.0.113.9:5123"), &trusted),
-            "203.0.113.9"
-        );
-        assert_eq!(
-            client_ip(Some(proxy), &one("[2001:db8::7]:443"), &trusted),
-            "2001:db8::7"
-        );
-        let forged: Vec<&[u8]> = vec![b"\xff\xfe, 203.0.113.9"];
-        assert_eq!(client_ip(Some(proxy), &forged, &trusted), "203.0.113.9");
-        let mapped: IpAddr = "::ffff:10.0.0.2".parse().unwrap();
-        assert_eq!(
-            client_ip(Some(mapped), &one("203.0.113.9"), &trusted),
-            "203.0.113.9"
-        );
-        // Nothing believable: the proxy's own address.
-        assert_eq!(client_ip(Some(proxy), &[], &trusted), "10.0.0.2");
-        assert_eq!(
-            client_ip(Some(proxy), &one("garbage, 10.0.0.2"), &trusted),
-            "10.0.0.2"
-        );
-        assert_eq!(client_ip(None, &one("198.51.100.1"), &trusted), "unknown");
-    }
-
-    #[test]
-    fn the_limiter_refuses_after_the_limit_and_forgets_on_success() {
-        let l = LoginLimiter::new(3);
-        for _ in 0..3 {
-            assert!(l.allowed("1.2.3.4", "a@b.com"));
-            l.failed("1.2.3.4", "a@b.com");
+        for spec in [SESSION_COOKIE, LOGIN_CSRF_COOKIE] {
+            for secure in [true, false] {
+                let set = spec.set(secure, "v", 60);
+                let clear = spec.clear(secure);
+                let flags = |c: &str| {
+                    c.split("; ")
+                        .skip(1)
+                        .filter(|f| !f.starts_with("Max-Age"))
+                        .map(str::to_string)
+                        .collect::<Vec<_>>()
+                };
+                assert_eq!(flags(&set), flags(&clear), "{set} / {clear}");
+                assert_eq!(set.contains("; Secure"), secure);
+                assert!(clear.contains("Max-Age=0"));
+            }
         }
-        assert!(!l.allowed("1.2.3.4", "A@B.com"));
-        assert!(l.allowed("5.6.7.8", "a@b.com"));
-        l.succeeded("1.2.3.4", "a@b.com");
-        assert!(l.allowed("1.2.3.4", "a@b.com"));
-    }
-
-    #[test]
-    fn secrets_are_long_random_and_stored_hashed() {
-        let a = new_api_token();
-        assert!(a.starts_with("phk_") && a.len() > 40);
-        assert_ne!(a, new_api_token());
-        assert_eq!(secret_hash("x").len(), 64);
-        assert!(
-            constant_time_eq("abc", "abc")
-                && !constant_time_eq("abc", "abd")
-                && !constant_time_eq("abc", "ab")
-        );
     }
 }

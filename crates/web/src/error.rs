@@ -3,6 +3,7 @@
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use partnerhub_app::AppError;
 use partnerhub_domain::access::Denied;
 use partnerhub_domain::{FieldError, FieldErrors};
 use partnerhub_store::StoreError;
@@ -133,6 +134,22 @@ impl From<StoreError> for ApiError {
             }
             other => {
                 tracing::error!(error = %other, "store failure");
+                Self::internal()
+            }
+        }
+    }
+}
+
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> Self {
+        match e {
+            AppError::Denied(d) => d.into(),
+            AppError::Invalid(errs) => errs.into(),
+            AppError::Conflict(f) => Self::field(StatusCode::CONFLICT, f.code, &f.field, f.message),
+            AppError::NotFound => Self::not_found(),
+            AppError::Store(s) => s.into(),
+            AppError::Internal(cause) => {
+                tracing::error!(error = %cause, "operation failed");
                 Self::internal()
             }
         }

@@ -1,10 +1,11 @@
-//! The state every handler shares: the store, the configuration, the login limiter and metrics.
+//! The state every handler shares: the operations, the configuration, metrics and the read
+//! cache.
 
 use std::sync::Arc;
 
+use partnerhub_app::App;
 use partnerhub_store::Store;
 
-use crate::auth::LoginLimiter;
 use crate::cache::ReadCache;
 use crate::config::WebConfig;
 use crate::metrics::Metrics;
@@ -14,32 +15,30 @@ use crate::metrics::Metrics;
 pub struct AppState(Arc<Inner>);
 
 struct Inner {
-    store: Store,
+    app: App,
     config: WebConfig,
-    limiter: LoginLimiter,
     metrics: Metrics,
     cache: ReadCache,
 }
 
 impl AppState {
-    pub fn new(store: Store, config: WebConfig) -> Self {
-        let limiter = LoginLimiter::new(config.login_attempts);
+    pub fn new(app: App, config: WebConfig) -> Self {
         Self(Arc::new(Inner {
-            store,
+            app,
             config,
-            limiter,
             metrics: Metrics::default(),
             cache: ReadCache::default(),
         }))
     }
+    /// The operations every handler calls.
+    pub fn app(&self) -> &App {
+        &self.0.app
+    }
     pub fn store(&self) -> &Store {
-        &self.0.store
+        self.0.app.store()
     }
     pub fn config(&self) -> &WebConfig {
         &self.0.config
-    }
-    pub fn limiter(&self) -> &LoginLimiter {
-        &self.0.limiter
     }
     pub fn metrics(&self) -> &Metrics {
         &self.0.metrics

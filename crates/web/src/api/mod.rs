@@ -12,7 +12,7 @@ use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
-use axum::routing::{delete, get};
+use axum::routing::{delete, get, post};
 use axum::Router;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -30,10 +30,7 @@ pub fn router() -> Router<AppState> {
             get(partners::list).post(partners::create),
         )
         .route("/api/v1/partners/export.csv", get(partners::export_csv))
-        .route(
-            "/api/v1/partners/import",
-            axum::routing::post(partners::import_csv),
-        )
+        .route("/api/v1/partners/import", post(partners::import_csv))
         .route(
             "/api/v1/partners/{id}",
             get(partners::get)
@@ -54,6 +51,10 @@ pub fn router() -> Router<AppState> {
         )
         .route("/api/v1/organizations/{id}", get(organizations::get))
         .route("/api/v1/users", get(users::list).post(users::create))
+        .route("/api/v1/users/{id}", get(users::get))
+        .route("/api/v1/users/{id}/deactivate", post(users::deactivate))
+        .route("/api/v1/users/{id}/activate", post(users::activate))
+        .route("/api/v1/users/{id}/move", post(users::move_user))
         .route(
             "/api/v1/tokens",
             get(users::list_tokens).post(users::issue_token),
@@ -61,6 +62,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/tokens/{id}", delete(users::revoke_token))
         .route("/api/v1/audit", get(audit::list))
         .route("/api/v1/audit/verify", get(audit::verify))
+        .route("/api/v1/security-events", get(audit::security_events))
         .route(
             "/api/v1/delivery-models",
             get(delivery::list).post(delivery::create),
@@ -110,17 +112,27 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
                 "invalid JSON: the body must be a JSON object",
             ));
         }
-        let de = &mut serde_json::Deserializer::from_slice(&bytes);
-        serde_path_to_error::deserialize(de)
+        // Read as JSON first, so every string (and key) is checked by the one rule for client
+        // text before any field is looked at; then into the request type.
+        let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid",
+                format!("invalid JSON: {e}"),
+            )
+        })?;
+        if let Some((field, message)) = control_in(&value, String::new()) {
+            return Err(ApiError::bad_request(&field, message));
+        }
+        serde_path_to_error::deserialize(value)
             .map(ApiJson)
             .map_err(|e| {
                 let path = e.path().to_string();
                 let inner = e.into_inner();
-                // A syntax error or a truncated body is the body's fault, not a field's; `.` is
-                // the whole body and `?` an unknown position.
-                let syntax = !matches!(inner.classify(), serde_json::error::Category::Data);
-                let field = if syntax || path == "." || path == "?" {
-                    String::new()
+                // `.` is the whole body and `?` an unknown position: an unknown field names
+                // itself in the message.
+                let field = if path == "." || path == "?" {
+                    unknown_field(&inner.to_string()).unwrap_or_default()
                 } else {
                     path
                 };
@@ -138,6 +150,43 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     }
 }
 
+/// The field a serde "unknown field `x`" message names.
+fn unknown_field(message: &str) -> Option<String> {
+    let rest = message.strip_prefix("unknown field `")?;
+    rest.split('`').next().map(str::to_string)
+}
+
+/// The first string or key of a JSON value holding a control character: its path
+/// (`contacts[1].name`, as serde names fields) and the refusal.
+fn control_in(value: &serde_json::Value, path: String) -> Option<(String, String)> {
+    use serde_json::Value;
+    let refuse = |field: &str, text: &str| {
+        partnerhub_domain::field::check_controls(field, text)
+            .err()
+            .map(|e| (field.to_string(), e.message))
+    };
+    match value {
+        Value::String(s) => refuse(if path.is_empty() { "body" } else { &path }, s),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| control_in(v, format!("{path}[{i}]"))),
+        Value::Object(map) => map.iter().find_map(|(k, v)| {
+            let field = if path.is_empty() {
+                k.clone()
+            } else {
+                format!("{path}.{k}")
+            };
+            if partnerhub_domain::field::forbidden_control(k).is_some() {
+                let at = if path.is_empty() { "body" } else { &path };
+                return refuse(at, k);
+            }
+            control_in(v, field)
+        }),
+        _ => None,
+    }
+}
+
 /// Query parameters whose errors are API errors naming the parameter (`?page=abc`).
 pub struct ApiQuery<T>(pub T);
 
@@ -150,9 +199,26 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
         serde_path_to_error::deserialize(de)
             .map(ApiQuery)
             .map_err(|e| {
-                let field = e.path().to_string();
-                let message = format!("{field}: {}", e.into_inner());
-                ApiError::field(StatusCode::BAD_REQUEST, "invalid", &field, message)
+                let path = e.path().to_string();
+                let inner = e.into_inner().to_string();
+                match unknown_field(&inner) {
+                    // Query types refuse parameters they do not know, naming them.
+                    Some(name) if path == "." || path == "?" => ApiError::field(
+                        StatusCode::BAD_REQUEST,
+                        "unknown_parameter",
+                        &name,
+                        format!(
+                            "{name} is not a parameter of this endpoint; {}",
+                            inner.split_once(", ").map_or("", |(_, rest)| rest)
+                        ),
+                    ),
+                    _ => ApiError::field(
+                        StatusCode::BAD_REQUEST,
+                        "invalid",
+                        &path,
+                        format!("{path}: {inner}"),
+                    ),
+                }
             })
     }
 }
@@ -217,10 +283,13 @@ pub fn offset(page: i64, per_page: i64) -> i64 {
 /// Paging parameters shared by lists.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct Paging {
     /// 1-based page number.
+    #[param(minimum = 1, maximum = 1000000)]
     pub page: Option<i64>,
-    /// Items per page (1–200, default 50).
+    /// Items per page (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub per_page: Option<i64>,
 }
 

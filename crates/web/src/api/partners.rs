@@ -495,13 +495,8 @@ pub async fn export(state: &AppState, session: &Session, q: &PartnerQuery) -> Ap
     const PAGE: i64 = 200;
     let mut filter = q.filter()?;
     filter.per_page = PAGE;
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let internal = |e: csv::Error| {
-        tracing::error!(error = %e, "csv export");
-        ApiError::internal()
-    };
-    w.write_record(partner_csv::EXPORT_COLUMNS)
-        .map_err(internal)?;
+    let mut out = String::new();
+    partner_csv::write_record(&mut out, partner_csv::EXPORT_COLUMNS);
     for page in 1.. {
         filter.page = page;
         let got = state.store().partners(session.scope(), &filter).await?;
@@ -525,16 +520,13 @@ pub async fn export(state: &AppState, session: &Session, q: &PartnerQuery) -> Ap
                 p.manager.as_ref().map(|m| m.email.as_str()),
                 total.percent,
             );
-            w.write_record(&row).map_err(internal)?;
+            partner_csv::write_record(&mut out, &row);
         }
         if got.items.len() < PAGE as usize {
             break;
         }
     }
-    let bytes = w
-        .into_inner()
-        .map_err(|e| internal(e.into_error().into()))?;
-    String::from_utf8(bytes).map_err(|_| ApiError::internal())
+    Ok(out)
 }
 
 /// The result of an import.
@@ -597,6 +589,13 @@ pub async fn import(state: &AppState, session: &Session, body: &[u8]) -> ApiResu
         let record =
             record.map_err(|e| invalid(format!("line {line}"), format!("line {line}: {e}")))?;
         let values: Vec<String> = record.iter().map(str::to_string).collect();
+        // The one rule for client text, on every cell, whether or not its column is read.
+        for (column, cell) in header.iter().zip(&values) {
+            let field = format!("line {line}: {}", column.trim());
+            partnerhub_domain::field::check_controls(&field, cell).map_err(|e| {
+                ApiError::bad_request(&field, format!("line {line}: {}", e.message))
+            })?;
+        }
         let mut row = partner_csv::parse_row(line, &header, &values)?;
         if let Some(email) = &row.partner_manager_email {
             let manager = staff

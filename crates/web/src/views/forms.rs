@@ -5,7 +5,8 @@ use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Form;
-use partnerhub_domain::{FieldError, FieldErrors};
+use partnerhub_app::AppError;
+use partnerhub_domain::{field, FieldError, FieldErrors};
 use partnerhub_store::StoreError;
 
 use super::layout::ViewError;
@@ -65,16 +66,32 @@ impl FromRequest<AppState> for Posted {
     }
 }
 
-/// Reads a urlencoded body; anything else is a friendly 400 page.
+/// Reads a urlencoded body; anything else, or a field holding a control character (the one
+/// rule for client text), is a friendly 400 page naming the field.
 pub async fn read_fields(req: Request, state: &AppState) -> Result<Fields, Response> {
-    match Form::<Vec<(String, String)>>::from_request(req, state).await {
-        Ok(Form(pairs)) => Ok(Fields(pairs)),
-        Err(e) => Err(ViewError::new(
-            StatusCode::BAD_REQUEST,
-            format!("The form could not be read: {}", e.body_text()),
-        )
-        .into_response()),
+    let pairs = match Form::<Vec<(String, String)>>::from_request(req, state).await {
+        Ok(Form(pairs)) => pairs,
+        Err(e) => {
+            return Err(ViewError::new(
+                StatusCode::BAD_REQUEST,
+                format!("The form could not be read: {}", e.body_text()),
+            )
+            .into_response())
+        }
+    };
+    for (name, value) in &pairs {
+        let field = if field::forbidden_control(name).is_some() {
+            "a field name"
+        } else {
+            name.as_str()
+        };
+        for text in [name, value] {
+            if let Err(e) = field::check_controls(field, text) {
+                return Err(ViewError::new(StatusCode::BAD_REQUEST, e.message).into_response());
+            }
+        }
     }
+    Ok(Fields(pairs))
 }
 
 /// Field errors of one submission, looked up by the field name the domain reports.
@@ -150,6 +167,16 @@ impl From<StoreError> for Rejected {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::Conflict(f) => Rejected::Fields(StatusCode::CONFLICT, Errors(vec![f])),
+            other => Rejected::Page(ApiError::from(other).into()),
+        }
+    }
+}
+
+impl From<AppError> for Rejected {
+    fn from(e: AppError) -> Self {
+        match e {
+            AppError::Invalid(errs) => errs.into(),
+            AppError::Conflict(f) => Rejected::Fields(StatusCode::CONFLICT, Errors(vec![f])),
             other => Rejected::Page(ApiError::from(other).into()),
         }
     }

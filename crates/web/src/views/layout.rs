@@ -22,6 +22,7 @@ pub enum Section {
     Tokens,
     Users,
     Audit,
+    Security,
 }
 
 /// What the frame of a page shows: who is signed in, what they may open, and the form token.
@@ -35,6 +36,7 @@ pub struct Chrome {
     pub section: Section,
     pub show_users: bool,
     pub show_audit: bool,
+    pub show_security: bool,
     /// A one-line confirmation of what just happened ("Partner saved").
     pub notice: Option<&'static str>,
 }
@@ -50,6 +52,7 @@ impl Chrome {
             section,
             show_users: session.may(Action::ManageUsers),
             show_audit: session.may(Action::ReadFullAudit),
+            show_security: session.may(Action::ReadSecurityLog),
             notice: None,
         }
     }
@@ -68,6 +71,7 @@ impl Chrome {
             Section::Tokens => "tokens",
             Section::Users => "users",
             Section::Audit => "audit",
+            Section::Security => "security",
         };
         current == name
     }
@@ -83,6 +87,11 @@ fn notice(code: &str) -> Option<&'static str> {
         "partner-deleted" => "Partner deleted.",
         "token-revoked" => "Token revoked.",
         "user-created" => "User created.",
+        "user-deactivated" => {
+            "User deactivated: their sessions ended and their API tokens were revoked."
+        }
+        "user-activated" => "User reactivated.",
+        "user-moved" => "User moved to the other organization.",
         "model-saved" => "Delivery model saved.",
         _ => return None,
     })
@@ -142,6 +151,12 @@ impl From<ApiError> for ViewError {
     }
 }
 
+impl From<partnerhub_app::AppError> for ViewError {
+    fn from(e: partnerhub_app::AppError) -> Self {
+        ApiError::from(e).into()
+    }
+}
+
 impl From<partnerhub_store::StoreError> for ViewError {
     fn from(e: partnerhub_store::StoreError) -> Self {
         ApiError::from(e).into()
@@ -183,12 +198,31 @@ impl IntoResponse for ViewError {
 /// What a page handler returns.
 pub type PageResult = Result<Response, ViewError>;
 
-/// `GET /static/app.css`: cached for a day; the file changes only with a new release.
-pub async fn stylesheet() -> Response {
+/// The stylesheet's URL, named by a fingerprint of its content (`/static/app.1a2b3c4d5e6f.css`),
+/// so it is cached for good and a new release is fetched at once.
+pub fn stylesheet_url() -> &'static str {
+    static URL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    URL.get_or_init(|| {
+        use sha2::Digest;
+        let digest = sha2::Sha256::digest(STYLESHEET.as_bytes());
+        format!("/static/app.{}.css", &hex::encode(digest)[..12])
+    })
+}
+
+/// `GET /static/{file}`: the stylesheet under its fingerprinted name, cached immutably; under
+/// its plain name (`app.css`, for links from before the fingerprint), revalidated each time.
+pub async fn stylesheet(axum::extract::Path(file): axum::extract::Path<String>) -> Response {
+    let cache = if format!("/static/{file}") == stylesheet_url() {
+        "public, max-age=31536000, immutable"
+    } else if file == "app.css" {
+        "no-cache"
+    } else {
+        return ViewError::from(ApiError::not_found()).into_response();
+    };
     (
         [
             (header::CONTENT_TYPE, "text/css; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=86400"),
+            (header::CACHE_CONTROL, cache),
         ],
         STYLESHEET,
     )

@@ -1,23 +1,21 @@
 //! Signing in and out. The sign-in form is protected by a double-submit cookie (there is no
 //! session yet to hold a CSRF token); signing out is an ordinary CSRF-checked form.
 
-use std::net::SocketAddr;
-
 use askama::Template;
-use axum::extract::{ConnectInfo, Query, Request, State};
+use axum::extract::{Query, Request, State};
 use axum::http::header::SET_COOKIE;
 use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::response::{AppendHeaders, IntoResponse, Redirect, Response};
+use partnerhub_app::secrets::{constant_time_eq, new_secret};
+use partnerhub_app::SignIn;
 use serde::Deserialize;
 
 use super::forms::{read_fields, Posted};
 use super::layout::{render_status, PageResult, ViewError};
-use crate::auth::{self, AuthRejection, Session, SignIn};
+use crate::auth::{AuthRejection, Session, LOGIN_CSRF_COOKIE, SESSION_COOKIE};
+use crate::client::Client;
 use crate::state::AppState;
-
-/// The cookie holding the sign-in form's token; scoped to `/login` and never readable by scripts.
-const LOGIN_CSRF_COOKIE: &str = "partnerhub_login_csrf";
 
 /// Where to go after signing in when no (safe) destination was asked for.
 const HOME: &str = "/partners";
@@ -55,20 +53,14 @@ pub fn safe_next(next: Option<&str>) -> &str {
 /// The sign-in page with a fresh form token in its cookie.
 fn login_page(
     state: &AppState,
+    client: &Client,
     status: StatusCode,
     next: &str,
     email: &str,
     error: Option<String>,
 ) -> Response {
-    let csrf = auth::new_secret();
-    let secure = if state.config().cookie_secure {
-        "; Secure"
-    } else {
-        ""
-    };
-    let cookie = format!(
-        "{LOGIN_CSRF_COOKIE}={csrf}; Path=/login; HttpOnly; SameSite=Strict; Max-Age=3600{secure}"
-    );
+    let csrf = new_secret();
+    let cookie = LOGIN_CSRF_COOKIE.set(client.secure, &csrf, 3600);
     let page = LoginPage {
         vendor: state.config().vendor_name.clone(),
         csrf,
@@ -86,6 +78,7 @@ fn login_page(
 /// `GET /login`: the form, or straight on when already signed in.
 pub async fn form(
     State(state): State<AppState>,
+    client: Client,
     session: Result<Session, AuthRejection>,
     Query(q): Query<LoginQuery>,
 ) -> Response {
@@ -93,25 +86,17 @@ pub async fn form(
     if session.is_ok() {
         return Redirect::to(next).into_response();
     }
-    login_page(&state, StatusCode::OK, next, "", None)
+    login_page(&state, &client, StatusCode::OK, next, "", None)
 }
 
 /// `POST /login`: checks the form token against its cookie, then the credentials.
 pub async fn submit(State(state): State<AppState>, req: Request) -> PageResult {
     let (parts, body) = req.into_parts();
     // The limiter counts per address; a server run without connect info shares one bucket.
-    let peer = parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip());
-    let forwarded: Vec<&[u8]> = parts
-        .headers
-        .get_all("x-forwarded-for")
-        .iter()
-        .map(|v| v.as_bytes())
-        .collect();
-    let ip = auth::client_ip(peer, &forwarded, &state.config().trusted_proxies);
-    let cookie = auth::cookie(&parts, LOGIN_CSRF_COOKIE).map(str::to_string);
+    let client = Client::of(&parts, &state);
+    let cookie = LOGIN_CSRF_COOKIE
+        .read(&parts, client.secure)
+        .map(str::to_string);
     let fields = match read_fields(Request::from_parts(parts, body), &state).await {
         Ok(f) => f,
         Err(res) => return Ok(res),
@@ -119,26 +104,33 @@ pub async fn submit(State(state): State<AppState>, req: Request) -> PageResult {
     let next = safe_next(fields.opt("next")).to_string();
     let email = fields.get("email").trim().to_string();
     let token_ok = match (cookie.as_deref(), fields.opt("csrf_token")) {
-        (Some(c), Some(f)) => !c.is_empty() && auth::constant_time_eq(c, f),
+        (Some(c), Some(f)) => !c.is_empty() && constant_time_eq(c, f),
         _ => false,
     };
     if !token_ok {
         return Ok(login_page(
             &state,
+            &client,
             StatusCode::FORBIDDEN,
             &next,
             &email,
             Some("The sign-in form expired. Please sign in again.".into()),
         ));
     }
-    match auth::sign_in(&state, &ip, &email, fields.get("password")).await {
+    let outcome = state
+        .app()
+        .sign_in(&client.ip, &email, fields.get("password"))
+        .await;
+    match outcome {
         Ok(SignIn::Ok { secret, .. }) => {
-            let clear =
-                format!("{LOGIN_CSRF_COOKIE}=; Path=/login; HttpOnly; SameSite=Strict; Max-Age=0");
+            let max_age = state.app().config().session_hours * 3600;
             Ok((
                 AppendHeaders([
-                    (SET_COOKIE, auth::session_set_cookie(&state, &secret)),
-                    (SET_COOKIE, clear),
+                    (
+                        SET_COOKIE,
+                        SESSION_COOKIE.set(client.secure, &secret, max_age),
+                    ),
+                    (SET_COOKIE, LOGIN_CSRF_COOKIE.clear(client.secure)),
                 ]),
                 Redirect::to(&next),
             )
@@ -146,6 +138,7 @@ pub async fn submit(State(state): State<AppState>, req: Request) -> PageResult {
         }
         Ok(SignIn::Rejected) => Ok(login_page(
             &state,
+            &client,
             StatusCode::UNAUTHORIZED,
             &next,
             &email,
@@ -153,6 +146,7 @@ pub async fn submit(State(state): State<AppState>, req: Request) -> PageResult {
         )),
         Ok(SignIn::Limited) => Ok(login_page(
             &state,
+            &client,
             StatusCode::TOO_MANY_REQUESTS,
             &next,
             &email,
@@ -164,16 +158,21 @@ pub async fn submit(State(state): State<AppState>, req: Request) -> PageResult {
 
 /// `POST /logout`: ends the session in the database and in the browser.
 /// (`Posted` has already proved the session and its CSRF token.)
-pub async fn logout(State(state): State<AppState>, parts: Parts, _: Posted) -> PageResult {
-    let name = auth::session_cookie_name(state.config().cookie_secure);
-    if let Some(secret) = auth::cookie(&parts, name) {
+pub async fn logout(
+    State(state): State<AppState>,
+    client: Client,
+    parts: Parts,
+    _: Posted,
+) -> PageResult {
+    if let Some(secret) = SESSION_COOKIE.read(&parts, client.secure) {
         state
-            .store()
-            .delete_session(&auth::secret_hash(secret))
-            .await?;
+            .app()
+            .sign_out(secret, &client.ip)
+            .await
+            .map_err(ViewError::from)?;
     }
     Ok((
-        [(SET_COOKIE, auth::session_clear_cookie(&state))],
+        [(SET_COOKIE, SESSION_COOKIE.clear(client.secure))],
         Redirect::to("/login"),
     )
         .into_response())

@@ -1,5 +1,5 @@
 //! The server-rendered web UI: sign-in, the partner registry, delivery models, API tokens,
-//! users and the audit log, as HTML pages that work without JavaScript.
+//! users, the audit log and the security log, as HTML pages that work without JavaScript.
 //!
 //! Every page handler takes an [`auth::Session`](crate::auth::Session) and asks
 //! `authorize` before touching data; every form handler takes [`forms::Posted`], which checks
@@ -20,12 +20,14 @@ use axum::response::Redirect;
 use axum::routing::{get, post};
 use axum::Router;
 
+pub use layout::ViewError;
+
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(|| async { Redirect::to("/partners") }))
-        .route("/static/app.css", get(layout::stylesheet))
+        .route("/static/{file}", get(layout::stylesheet))
         .route("/login", get(login::form).post(login::submit))
         .route("/logout", post(login::logout))
         .route("/partners", get(partners::list).post(partner_form::create))
@@ -52,7 +54,18 @@ pub fn router() -> Router<AppState> {
         )
         .route("/tokens", get(tokens::list).post(tokens::issue))
         .route("/tokens/{id}/revoke", post(tokens::revoke))
-        .route("/admin/users", get(admin::users).post(admin::create_user))
-        .route("/admin/audit", get(admin::audit))
+        .route(
+            "/admin/users",
+            get(admin::users::list).post(admin::users::create),
+        )
+        .route("/admin/users/{id}", get(admin::users::show))
+        .route(
+            "/admin/users/{id}/deactivate",
+            post(admin::users::deactivate),
+        )
+        .route("/admin/users/{id}/activate", post(admin::users::activate))
+        .route("/admin/users/{id}/move", post(admin::users::move_user))
+        .route("/admin/audit", get(admin::logs::audit))
+        .route("/admin/security", get(admin::logs::security))
         .fallback(layout::not_found)
 }

@@ -7,9 +7,11 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use partnerhub_app::AppError;
 use partnerhub_domain::access::Action;
+use partnerhub_domain::audit::AuditEntity;
 use partnerhub_domain::documents::{Audience, Sharing};
-use partnerhub_store::{AuditFilter, AuditRecord, StoreError};
+use partnerhub_store::{AuditRecord, StoreError};
 use serde_json::Value;
 
 use super::forms::{choices, parse_id, Choice, Errors, Fields, Posted};
@@ -182,18 +184,22 @@ pub async fn partner_page(
             }
         })
         .collect();
-    let history = if session.may(Action::ReadEntityAudit) {
-        let rows = store
-            .audit_list(&AuditFilter {
-                entity_type: Some("partner".into()),
-                entity_id: Some(id.to_string()),
-                limit: HISTORY_ROWS,
-                ..Default::default()
-            })
-            .await?;
-        Some(rows.iter().map(history_line).collect())
-    } else {
-        None
+    // The history shows to those who may read the partner's history, by the same decision
+    // the audit API makes.
+    let history = match state
+        .app()
+        .history(
+            &session.caller(),
+            AuditEntity::Partner,
+            &id.to_string(),
+            None,
+            HISTORY_ROWS,
+        )
+        .await
+    {
+        Ok(rows) => Some(rows.iter().map(history_line).collect()),
+        Err(AppError::Denied(_)) => None,
+        Err(e) => return Err(e.into()),
     };
     let can_manage_documents = session.may(Action::ManageDocuments);
     let doc_form = match extras.doc_form {

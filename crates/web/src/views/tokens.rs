@@ -7,13 +7,11 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect};
-use partnerhub_domain::access::Action;
-use partnerhub_domain::{credentials, FieldErrors};
 
 use super::forms::{parse_id, Errors, Fields, Posted, Rejected};
 use super::layout::{render_status, Chrome, PageResult, Section};
 use crate::api::rfc3339;
-use crate::auth::{self, Session};
+use crate::auth::Session;
 use crate::state::AppState;
 
 /// A token as listed.
@@ -57,8 +55,8 @@ async fn tokens_page(
     done: Option<&str>,
 ) -> PageResult {
     let tokens = state
-        .store()
-        .tokens(Some(session.user.id))
+        .app()
+        .own_tokens(&session.caller())
         .await?
         .iter()
         .map(|t| TokenLine {
@@ -96,7 +94,6 @@ pub async fn list(
     session: Session,
     Query(q): Query<HashMap<String, String>>,
 ) -> PageResult {
-    session.authorize(Action::ManageOwnTokens, None)?;
     let done = q.get("done").map(String::as_str);
     tokens_page(
         &state,
@@ -110,57 +107,30 @@ pub async fn list(
     .await
 }
 
-/// The label and expiry of a new token, checked as the API checks them.
-fn parse_request(fields: &Fields) -> Result<(String, Option<i64>), FieldErrors> {
-    let mut errs = FieldErrors::default();
-    let label = errs.take(credentials::token_label("label", fields.get("label")));
-    let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    let expires_at = match fields.non_blank("expires_in_days").map(str::trim) {
-        None => Some(None),
-        // A non-number gets the same range error as a number out of range.
-        Some(raw) => errs
-            .take(credentials::token_expiry(
-                "expires_in_days",
-                raw.parse::<i64>().unwrap_or(0),
-                now,
-            ))
-            .map(Some),
-    };
-    match (label, expires_at) {
-        (Some(l), Some(e)) if errs.is_empty() => Ok((l, e)),
-        _ => Err(errs),
-    }
-}
-
 /// `POST /tokens`: issues a token and shows its secret this once.
 pub async fn issue(State(state): State<AppState>, posted: Posted) -> PageResult {
     let Posted { session, fields } = posted;
-    session.authorize(Action::ManageOwnTokens, None)?;
-    let result = match parse_request(&fields) {
-        Ok((label, expires_at)) => {
-            let token = auth::new_api_token();
-            state
-                .store()
-                .create_token(
-                    &session.who(),
-                    session.user.id,
-                    &label,
-                    &auth::secret_hash(&token),
-                    expires_at,
-                )
-                .await
-                .map(|_| token)
-                .map_err(Rejected::from)
-        }
-        Err(errs) => Err(Rejected::from(errs)),
-    };
+    // A non-number gets the same range error as a number out of range.
+    let days = fields
+        .non_blank("expires_in_days")
+        .map(|raw| raw.trim().parse::<i64>().unwrap_or(0));
+    let result = state
+        .app()
+        .issue_token(
+            &session.caller(),
+            session.user.id,
+            fields.get("label"),
+            days,
+        )
+        .await
+        .map_err(Rejected::from);
     match result {
-        Ok(token) => {
+        Ok(issued) => {
             tokens_page(
                 &state,
                 &session,
                 StatusCode::CREATED,
-                Some(token),
+                Some(issued.secret),
                 Fields::default(),
                 Errors::default(),
                 None,
@@ -182,10 +152,6 @@ pub async fn revoke(
 ) -> PageResult {
     let session = posted.session;
     let id = parse_id(&raw)?;
-    session.authorize(Action::ManageOwnTokens, None)?;
-    state
-        .store()
-        .revoke_token(&session.who(), Some(session.user.id), id)
-        .await?;
+    state.app().revoke_own_token(&session.caller(), id).await?;
     Ok(Redirect::to("/tokens?done=token-revoked").into_response())
 }

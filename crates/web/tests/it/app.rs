@@ -4,11 +4,14 @@
 
 use std::sync::OnceLock;
 
+use partnerhub_app::secrets::{new_api_token, new_secret, secret_hash};
+use partnerhub_app::{App, AppConfig};
+use partnerhub_domain::audit::ChainKey;
 use partnerhub_domain::documents::{DocumentInput, SharedDocument};
 use partnerhub_domain::organization::{EmailAddress, OrgKind, OrgName, Role};
 use partnerhub_domain::partner::{PartnerDraft, PartnerInput};
-use partnerhub_store::{NewOrganization, NewUser, Store, Who};
-use partnerhub_web::{auth, AppState, WebConfig};
+use partnerhub_store::{Db, NewOrganization, NewUser, Store, Who};
+use partnerhub_web::{AppState, WebConfig};
 use reqwest::header::HeaderMap;
 use reqwest::{Method, RequestBuilder, StatusCode};
 use serde_json::{json, Value};
@@ -175,10 +178,28 @@ pub struct Writes {
     pub documents: i64,
 }
 
+/// The audit key of every test database.
+pub fn chain_key() -> ChainKey {
+    ChainKey::from_bytes([42; 32])
+}
+
+/// The web settings of the test server: plain HTTP on loopback.
+pub fn test_config() -> WebConfig {
+    WebConfig {
+        cookie_secure: Some(false),
+        ..Default::default()
+    }
+}
+
+/// A server state over `store` with `config`.
+pub fn app_state(store: &Store, config: WebConfig) -> AppState {
+    AppState::new(App::new(store.clone(), AppConfig::default()), config)
+}
+
 /// One Argon2 hash shared by every seeded account, so seeding stays fast.
 fn password_hash() -> String {
     static HASH: OnceLock<String> = OnceLock::new();
-    HASH.get_or_init(|| auth::hash_password(PASSWORD).unwrap())
+    HASH.get_or_init(|| partnerhub_app::passwords::hash_blocking(PASSWORD).unwrap())
         .clone()
 }
 
@@ -235,14 +256,10 @@ impl TestApp {
 
     async fn start(store: Store, dir: Option<tempfile::TempDir>, pg: Option<PgDatabase>) -> Self {
         store.migrate().await.unwrap();
+        let store = store.with_chain_key(chain_key());
+        store.prepare_chain(false).await.unwrap();
         let (orgs, aws_docs, accounts) = seed(&store).await;
-        let state = AppState::new(
-            store.clone(),
-            WebConfig {
-                cookie_secure: false,
-                ..Default::default()
-            },
-        );
+        let state = app_state(&store, test_config());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (tx, rx) = oneshot::channel::<()>();
@@ -376,21 +393,21 @@ impl TestApp {
 
     /// One integer from the database.
     pub async fn scalar(&self, sql: &str) -> i64 {
-        match &self.store {
-            Store::Sqlite { read, .. } => sqlx::query_scalar(sql).fetch_one(read).await.unwrap(),
-            Store::Postgres(pool) => sqlx::query_scalar(sql).fetch_one(pool).await.unwrap(),
+        match self.store.db() {
+            Db::Sqlite { read, .. } => sqlx::query_scalar(sql).fetch_one(read).await.unwrap(),
+            Db::Postgres(pool) => sqlx::query_scalar(sql).fetch_one(pool).await.unwrap(),
         }
     }
 
     /// Runs a statement directly on the database, behind the application's back.
     pub async fn execute(&self, sql: &str) -> u64 {
-        match &self.store {
-            Store::Sqlite { write, .. } => sqlx::query(sql)
+        match self.store.db() {
+            Db::Sqlite { write, .. } => sqlx::query(sql)
                 .execute(write)
                 .await
                 .unwrap()
                 .rows_affected(),
-            Store::Postgres(pool) => sqlx::query(sql)
+            Db::Postgres(pool) => sqlx::query(sql)
                 .execute(pool)
                 .await
                 .unwrap()
@@ -401,11 +418,11 @@ impl TestApp {
     /// Opens a browser session for `user` the way signing in does; returns the cookie secret
     /// and the session's CSRF token.
     pub async fn open_session(&self, user: &Account, expires_in_secs: i64) -> (String, String) {
-        let secret = auth::new_secret();
-        let csrf = auth::new_secret();
+        let secret = new_secret();
+        let csrf = new_secret();
         let expires = time::OffsetDateTime::now_utc().unix_timestamp() + expires_in_secs;
         self.store
-            .create_session(user.id, &auth::secret_hash(&secret), &csrf, expires)
+            .create_session(user.id, &secret_hash(&secret), &csrf, expires)
             .await
             .unwrap();
         (secret, csrf)
@@ -541,9 +558,9 @@ async fn seed(store: &Store) -> (Orgs, AwsDocs, [Account; 7]) {
             )
             .await
             .unwrap();
-        let token = auth::new_api_token();
+        let token = new_api_token();
         store
-            .create_token(&who, user.id, "tests", &auth::secret_hash(&token), None)
+            .create_token(&who, user.id, "tests", &secret_hash(&token), None)
             .await
             .unwrap();
         accounts.push(Account {

@@ -1,7 +1,6 @@
 //! The read cache never serves what a change made stale: not in the instance that made the
 //! change, and not in another app instance over the same database.
 
-use partnerhub_web::{AppState, WebConfig};
 use serde_json::{json, Value};
 
 use crate::app::TestApp;
@@ -20,13 +19,7 @@ struct OtherInstance {
 
 impl OtherInstance {
     async fn start(app: &TestApp) -> Self {
-        let state = AppState::new(
-            app.store.clone(),
-            WebConfig {
-                cookie_secure: false,
-                ..Default::default()
-            },
-        );
+        let state = crate::app::app_state(&app.store, crate::app::test_config());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (shutdown, rx) = tokio::sync::oneshot::channel::<()>();

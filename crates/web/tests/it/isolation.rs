@@ -372,7 +372,7 @@ async fn only_admins_read_the_whole_audit_log_and_manage_users(app: &TestApp) {
             &json!({"email": "p@acme.example", "name": "P", "role": "partner", "org_id": app.orgs.acme}),
         )
         .await;
-    r.expect_error(409, Some("org"));
+    r.expect_error(409, Some("org_id"));
 }
 
 async fn requests_without_a_valid_token_are_unauthorized(app: &TestApp) {

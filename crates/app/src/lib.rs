@@ -1,0 +1,128 @@
+//! Partnerhub's operations (use cases): the one layer the JSON API, the pages, the command line
+//! and background jobs all call.
+//!
+//! Each operation takes the [`Caller`] and parsed input, loads what it acts on, authorizes
+//! against it with the domain's policy, applies the domain's rules and writes through the store
+//! in one transaction (its audit rows included), and returns a domain result or an
+//! [`AppError`]. Nothing here knows HTTP; nothing here writes SQL.
+
+pub mod accounts;
+pub mod audit;
+mod error;
+pub mod passwords;
+pub mod secrets;
+
+use partnerhub_domain::access::{Action, Actor, Denied, Scope};
+use partnerhub_store::{Store, Who};
+
+pub use accounts::sign_in::{LoginLimiter, SignIn};
+pub use error::AppError;
+pub use passwords::Passwords;
+
+/// What the operations are configured with.
+#[derive(Debug, Clone)]
+pub struct AppConfig {
+    /// How long a login session lasts.
+    pub session_hours: i64,
+    /// Failed sign-ins allowed per address and account in 15 minutes.
+    pub login_attempts: u32,
+    /// Failed sign-ins allowed per address, whatever the accounts, in 15 minutes.
+    pub login_attempts_per_address: u32,
+    /// Password hashes computed at once; more wait their turn off the request threads.
+    pub password_hashers: usize,
+}
+
+impl Default for AppConfig {
+    fn default() -> Self {
+        Self {
+            session_hours: 12,
+            login_attempts: 10,
+            login_attempts_per_address: 50,
+            password_hashers: std::thread::available_parallelism().map_or(2, |n| n.get()),
+        }
+    }
+}
+
+/// The operations over one store; cheap to clone.
+#[derive(Clone)]
+pub struct App {
+    store: Store,
+    config: AppConfig,
+    passwords: Passwords,
+    limiter: std::sync::Arc<LoginLimiter>,
+}
+
+impl App {
+    pub fn new(store: Store, config: AppConfig) -> Self {
+        let passwords = Passwords::new(config.password_hashers);
+        let limiter = std::sync::Arc::new(LoginLimiter::new(
+            config.login_attempts,
+            config.login_attempts_per_address,
+        ));
+        Self {
+            store,
+            config,
+            passwords,
+            limiter,
+        }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn config(&self) -> &AppConfig {
+        &self.config
+    }
+
+    pub fn passwords(&self) -> &Passwords {
+        &self.passwords
+    }
+}
+
+/// Who is calling an operation.
+#[derive(Debug, Clone)]
+pub enum Caller {
+    /// A signed-in user, as the domain's policy sees it, and the address the audit log names.
+    User { actor: Actor, email: String },
+    /// The system itself: first start, the demo, the command line (whoever runs it holds the
+    /// database and its key). Authorized for everything; audited under this label.
+    System(&'static str),
+}
+
+impl Caller {
+    /// The audit log's record of who acted.
+    pub fn who(&self) -> Who {
+        match self {
+            Caller::User { actor, email } => Who {
+                user_id: Some(actor.user_id),
+                label: email.clone(),
+            },
+            Caller::System(label) => Who::system(label),
+        }
+    }
+
+    /// The domain's policy applied to this caller: may it do `action` on data of `org`?
+    pub fn authorize(&self, action: Action, org: Option<i64>) -> Result<(), Denied> {
+        match self {
+            Caller::User { actor, .. } => actor.authorize(action, org),
+            Caller::System(_) => Ok(()),
+        }
+    }
+
+    /// Which organizations' data this caller may read.
+    pub fn scope(&self) -> Scope {
+        match self {
+            Caller::User { actor, .. } => actor.scope(),
+            Caller::System(_) => Scope::All,
+        }
+    }
+
+    /// The signed-in user's id, if a user is calling.
+    pub fn user_id(&self) -> Option<i64> {
+        match self {
+            Caller::User { actor, .. } => Some(actor.user_id),
+            Caller::System(_) => None,
+        }
+    }
+}
