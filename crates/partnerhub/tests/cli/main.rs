@@ -408,3 +408,186 @@ fn serve_demo_seeds_once_answers_and_stops_on_sigterm() {
     );
     assert!(again.stop().success());
 }
+
+#[test]
+#[cfg(unix)]
+fn the_data_directory_and_its_files_are_the_owners_alone() {
+    use std::os::unix::fs::PermissionsExt;
+    let parent = tempfile::tempdir().unwrap();
+    let dir = parent.path().join("data");
+    let out = run(
+        &dir,
+        &[
+            "user",
+            "add",
+            "--email",
+            "a@example.com",
+            "--name",
+            "A",
+            "--role",
+            "admin",
+        ],
+        None,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&dir), 0o700, "the data directory");
+    let mut files = vec!["partnerhub.db".to_string(), "audit.key".to_string()];
+    for extra in ["partnerhub.db-wal", "partnerhub.db-shm"] {
+        if dir.join(extra).exists() {
+            files.push(extra.to_string());
+        }
+    }
+    for f in &files {
+        assert_eq!(mode(&dir.join(f)), 0o600, "{f}");
+    }
+    // An existing directory left open by an older version is narrowed.
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::set_permissions(
+        dir.join("partnerhub.db"),
+        std::fs::Permissions::from_mode(0o644),
+    )
+    .unwrap();
+    let out = run(&dir, &["audit", "verify"], None);
+    assert!(out.status.success(), "{}", text(&out.stdout));
+    assert_eq!(mode(&dir), 0o700);
+    assert_eq!(mode(&dir.join("partnerhub.db")), 0o600);
+}
+
+#[test]
+fn the_audit_key_stays_outside_the_database_and_its_absence_is_said() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(
+        dir.path(),
+        &[
+            "user",
+            "add",
+            "--email",
+            "a@example.com",
+            "--name",
+            "A",
+            "--role",
+            "admin",
+        ],
+        None,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let key = std::fs::read_to_string(dir.path().join("audit.key")).unwrap();
+    assert_eq!(key.trim().len(), 64);
+    // The key is not in the database.
+    let db = std::fs::read(dir.path().join("partnerhub.db")).unwrap();
+    let hex = key.trim().as_bytes();
+    assert!(!db.windows(hex.len()).any(|w| w == hex));
+
+    std::fs::rename(dir.path().join("audit.key"), dir.path().join("kept.key")).unwrap();
+    let out = run(dir.path(), &["audit", "verify"], None);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stderr).contains("audit key is missing"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(text(&out.stdout).contains("links verified"));
+    // Nothing changes without it: a new key would never verify what the old one chained.
+    let out = run(
+        dir.path(),
+        &[
+            "user",
+            "add",
+            "--email",
+            "b@example.com",
+            "--name",
+            "B",
+            "--role",
+            "support",
+        ],
+        None,
+    );
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("no key was found"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(
+        !dir.path().join("audit.key").exists(),
+        "no new key was made"
+    );
+
+    // The key from the environment works as the file did.
+    let mut cmd = partnerhub(dir.path());
+    let out = cmd
+        .env("PARTNERHUB_AUDIT_KEY", key.trim())
+        .args(["audit", "verify"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stdout));
+    assert!(text(&out.stdout).contains("audit chain verified"));
+}
+
+#[test]
+fn users_are_deactivated_reactivated_and_moved_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path());
+    let ok = |args: &[&str]| {
+        let out = run(dir.path(), args, None);
+        assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
+        text(&out.stdout)
+    };
+    let partner = server
+        .stdout
+        .iter()
+        .find(|l| l.split_whitespace().nth(1) == Some("partner"))
+        .and_then(|l| l.split_whitespace().next())
+        .unwrap()
+        .to_string();
+    assert!(ok(&["user", "deactivate", "--email", &partner]).contains("deactivated"));
+    let out = run(dir.path(), &["token", "issue", "--email", &partner], None);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("deactivated"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(ok(&["user", "activate", "--email", &partner]).contains("reactivated"));
+    assert!(ok(&["user", "move", "--email", &partner, "--org", "Rackspace"]).contains("Rackspace"));
+    let out = run(
+        dir.path(),
+        &["user", "move", "--email", &partner, "--org", "Globex"],
+        None,
+    );
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("--org"), "{}", text(&out.stderr));
+    let out = run(
+        dir.path(),
+        &["user", "deactivate", "--email", "nobody@example.com"],
+        None,
+    );
+    assert!(
+        text(&out.stderr).contains("--email: no user"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = run(
+        dir.path(),
+        &[
+            "user",
+            "add",
+            "--email",
+            "s@example.com",
+            "--name",
+            "S",
+            "--role",
+            "support",
+            "--password-stdin",
+        ],
+        Some("            \n"),
+    );
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("only spaces"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(server.stop().success());
+}

@@ -40,6 +40,7 @@ pub struct OrganizationBody {
 /// Filters of the organization list.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct OrganizationQuery {
     /// `vendor` | `partner` | `customer`
     pub kind: Option<String>,

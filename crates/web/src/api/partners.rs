@@ -196,6 +196,7 @@ impl PartnerBody {
 /// Filters of the partner list.
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct PartnerQuery {
     /// `technology` | `services` | `reseller`
     pub family: Option<String>,

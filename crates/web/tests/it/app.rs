@@ -462,6 +462,13 @@ async fn seed(store: &Store) -> (Orgs, AwsDocs, [Account; 7]) {
         .ensure_vendor(&OrgName::parse("vendor", VENDOR).unwrap())
         .await
         .unwrap();
+    store
+        .seed_delivery_models(
+            &who,
+            &partnerhub_domain::delivery::handbook_delivery_models_for(VENDOR),
+        )
+        .await
+        .unwrap();
     let partner = |d: PartnerDraft| {
         let store = store.clone();
         let who = who.clone();
@@ -611,4 +618,87 @@ pub fn partner_body(name: &str, category: &str, domain: &str) -> Value {
         "track": "open",
         "status": "prospect",
     })
+}
+
+/// Another server over the test app's database, with its own settings and caches.
+pub struct Instance {
+    pub base: String,
+    shutdown: Option<oneshot::Sender<()>>,
+    server: Option<JoinHandle<std::io::Result<()>>>,
+}
+
+impl Instance {
+    pub async fn start(store: &Store, app: AppConfig, web: WebConfig) -> Self {
+        let state = AppState::new(App::new(store.clone(), app), web);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let (tx, rx) = oneshot::channel::<()>();
+        let server = tokio::spawn(partnerhub_web::serve(listener, state, async move {
+            let _ = rx.await;
+        }));
+        Self {
+            base,
+            shutdown: Some(tx),
+            server: Some(server),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(server) = self.server.take() {
+            server.await.unwrap().unwrap();
+        }
+    }
+}
+
+/// A browser-like client: keeps cookies, does not follow redirects.
+pub fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// The value of the first hidden `csrf_token` field of a page.
+pub fn csrf_field(html: &str) -> String {
+    let marker = "name=\"csrf_token\" value=\"";
+    let start = html.find(marker).expect("a csrf_token field") + marker.len();
+    html[start..]
+        .split('"')
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// Signs in through the form at `base` with a browser-like `client`; returns the reply.
+pub async fn sign_in_at(
+    client: &reqwest::Client,
+    base: &str,
+    email: &str,
+    password: &str,
+    headers: &[(&str, &str)],
+) -> reqwest::Response {
+    let mut get = client.get(format!("{base}/login"));
+    for (k, v) in headers {
+        get = get.header(*k, *v);
+    }
+    let page = get.send().await.unwrap();
+    let token = csrf_field(&page.text().await.unwrap());
+    let mut post = client.post(format!("{base}/login")).form(&[
+        ("csrf_token", token.as_str()),
+        ("email", email),
+        ("password", password),
+        ("next", "/partners"),
+    ]);
+    for (k, v) in headers {
+        post = post.header(*k, *v);
+    }
+    post.send().await.unwrap()
 }

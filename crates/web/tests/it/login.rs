@@ -3,33 +3,13 @@
 
 use reqwest::{Method, StatusCode};
 
-use crate::app::{TestApp, PASSWORD};
+use crate::app::{browser, csrf_field, TestApp, PASSWORD};
 
 on_both_databases!(
     signing_in_sets_a_session_cookie_that_the_api_accepts_and_sign_out_ends,
     a_sign_in_without_the_forms_token_or_with_a_wrong_password_opens_no_session,
     too_many_failed_sign_ins_lock_the_account_out_even_with_the_right_password,
 );
-
-/// A browser-like client: keeps cookies, does not follow redirects.
-fn browser() -> reqwest::Client {
-    reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
-
-/// The value of the first hidden `csrf_token` field of a page.
-fn csrf_field(html: &str) -> String {
-    let marker = "name=\"csrf_token\" value=\"";
-    let start = html.find(marker).expect("a csrf_token field") + marker.len();
-    html[start..]
-        .split('"')
-        .next()
-        .unwrap_or_default()
-        .to_string()
-}
 
 async fn login_form(app: &TestApp, client: &reqwest::Client) -> String {
     let res = client.get(app.url("/login")).send().await.unwrap();

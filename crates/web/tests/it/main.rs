@@ -39,6 +39,7 @@ mod app;
 mod audit;
 mod browser;
 mod cache;
+mod foundation;
 mod health;
 mod isolation;
 mod login;
