@@ -169,9 +169,16 @@ impl DocumentWarning {
     }
 }
 
-/// An absolute `http`/`https` URL with a host and no spaces.
+/// An absolute `http`/`https` URL with a host and no spaces (not even around it).
 pub fn parse_url(field_name: &str, raw: &str) -> Result<String, FieldError> {
     let value = field::text(field_name, raw, MAX_URL)?;
+    if value.len() != raw.len() {
+        return Err(FieldError::new(
+            field_name,
+            "invalid",
+            format!("{field_name} must be an http(s) URL"),
+        ));
+    }
     let invalid = || {
         FieldError::new(
             field_name,

@@ -130,26 +130,20 @@ pub fn check_controls(field: &str, s: &str) -> Result<(), FieldError> {
     }
 }
 
-/// Trims `raw` and checks it is present and within `max` characters.
+/// Checks `raw` is within `max` characters (counted as sent) and holds no forbidden control
+/// character, and returns it trimmed; present.
 pub fn text(field: &str, raw: &str, max: usize) -> Result<String, FieldError> {
-    let value = raw.trim();
-    if value.is_empty() {
-        return Err(FieldError::required(field));
-    }
-    optional_text(field, value, max).map(|v| v.unwrap_or_default())
+    optional_text(field, raw, max)?.ok_or_else(|| FieldError::required(field))
 }
 
-/// Like [`text`] but an empty value is `None`.
+/// Like [`text`] but a blank value is `None`.
 pub fn optional_text(field: &str, raw: &str, max: usize) -> Result<Option<String>, FieldError> {
     check_controls(field, raw)?;
-    let value = raw.trim();
-    if value.is_empty() {
-        return Ok(None);
-    }
-    if value.chars().count() > max {
+    if raw.chars().count() > max {
         return Err(FieldError::too_long(field, max));
     }
-    Ok(Some(value.to_string()))
+    let value = raw.trim();
+    Ok((!value.is_empty()).then(|| value.to_string()))
 }
 
 #[cfg(test)]

@@ -27,9 +27,9 @@ macro_rules! coded_enum {
                 match self { $($name::$variant => $label),+ }
             }
 
-            /// Parses a code, naming `field` when it is unknown.
+            /// Parses a code exactly as sent, naming `field` when it is unknown.
             pub fn parse(field: &str, code: &str) -> Result<Self, $crate::field::FieldError> {
-                match code.trim() {
+                match code {
                     $($code => Ok($name::$variant),)+
                     other => Err($crate::field::FieldError::unknown_code(field, other, Self::CODES)),
                 }

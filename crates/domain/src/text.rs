@@ -12,7 +12,7 @@ use unicode_normalization::UnicodeNormalization;
 use crate::field::{self, FieldError};
 
 /// Unicode's Bidi_Control characters: the marks and embeddings that reorder displayed text.
-const BIDI_CONTROLS: &[(u32, u32)] = &[
+pub const BIDI_CONTROLS: &[(u32, u32)] = &[
     (0x061C, 0x061C),
     (0x200E, 0x200F),
     (0x202A, 0x202E),
@@ -21,7 +21,7 @@ const BIDI_CONTROLS: &[(u32, u32)] = &[
 
 /// Unicode's Default_Ignorable_Code_Point ranges (DerivedCoreProperties.txt): code points that
 /// render as nothing.
-const DEFAULT_IGNORABLE: &[(u32, u32)] = &[
+pub const DEFAULT_IGNORABLE: &[(u32, u32)] = &[
     (0x00AD, 0x00AD),
     (0x034F, 0x034F),
     (0x061C, 0x061C),
@@ -40,6 +40,23 @@ const DEFAULT_IGNORABLE: &[(u32, u32)] = &[
     (0x1D173, 0x1D17A),
     (0xE0000, 0xE0FFF),
 ];
+
+/// Unicode's White_Space characters, which trimming removes (`char::is_whitespace`).
+pub const WHITE_SPACE: &[(u32, u32)] = &[
+    (0x0009, 0x000D),
+    (0x0020, 0x0020),
+    (0x0085, 0x0085),
+    (0x00A0, 0x00A0),
+    (0x1680, 0x1680),
+    (0x2000, 0x200A),
+    (0x2028, 0x2029),
+    (0x202F, 0x202F),
+    (0x205F, 0x205F),
+    (0x3000, 0x3000),
+];
+
+/// Unicode's control characters (general category Cc).
+pub const CONTROLS: &[(u32, u32)] = &[(0x0000, 0x001F), (0x007F, 0x009F)];
 
 fn within(ranges: &[(u32, u32)], c: char) -> bool {
     let c = u32::from(c);
@@ -71,11 +88,11 @@ pub fn identity_key(raw: &str) -> String {
     caseless::default_case_fold_str(&decomposed).nfc().collect()
 }
 
-/// Parses an identifying text: refuses bidirectional and other control characters, then
-/// returns the canonical form, present and at most `max` characters.
-pub fn identifier(field_name: &str, raw: &str, max: usize) -> Result<String, FieldError> {
-    if let Some(c) = raw.chars().find(|c| is_bidi_control(*c)) {
-        return Err(FieldError::new(
+/// Refuses a bidirectional control character in `raw`, naming `field_name` and the character.
+pub fn check_bidi(field_name: &str, raw: &str) -> Result<(), FieldError> {
+    match raw.chars().find(|c| is_bidi_control(*c)) {
+        None => Ok(()),
+        Some(c) => Err(FieldError::new(
             field_name,
             "invalid",
             format!(
@@ -83,9 +100,27 @@ pub fn identifier(field_name: &str, raw: &str, max: usize) -> Result<String, Fie
                  would make it display in another order than it is stored",
                 u32::from(c)
             ),
+        )),
+    }
+}
+
+/// Parses an identifying text: at most `max` characters as sent, no bidirectional control and
+/// no control character at all (a name is one line); returns the canonical form, present.
+pub fn identifier(field_name: &str, raw: &str, max: usize) -> Result<String, FieldError> {
+    check_bidi(field_name, raw)?;
+    if let Some(c) = raw.chars().find(|c| c.is_control()) {
+        return Err(FieldError::new(
+            field_name,
+            "invalid",
+            format!(
+                "{field_name} contains a control character (U+{:04X}); a name is one line of text",
+                u32::from(c)
+            ),
         ));
     }
-    field::check_controls(field_name, raw)?;
+    if raw.chars().count() > max {
+        return Err(FieldError::too_long(field_name, max));
+    }
     field::text(field_name, &canonical(raw), max)
 }
 
@@ -117,6 +152,17 @@ mod tests {
     }
 
     #[test]
+    fn the_exported_tables_are_the_properties_the_checks_use() {
+        for c in ['\u{0}', '\u{1f}', '\u{7f}', '\u{9f}'] {
+            assert!(c.is_control() && within(CONTROLS, c));
+        }
+        for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+            assert_eq!(c.is_whitespace(), within(WHITE_SPACE, c), "{c:?}");
+            assert_eq!(c.is_control(), within(CONTROLS, c), "{c:?}");
+        }
+    }
+
+    #[test]
     fn bidirectional_controls_are_refused_naming_the_character() {
         for bad in [
             "AWS\u{202e}",
@@ -138,6 +184,7 @@ mod tests {
             identifier("name", "x\u{0}", 200).unwrap_err().code,
             "invalid"
         );
+        assert!(identifier("name", "two\nlines", 200).is_err());
         assert_eq!(identifier("name", "Café", 4).unwrap(), "Café");
         assert!(identifier("name", "Cafés", 4).is_err());
     }

@@ -124,7 +124,7 @@ pub async fn user(settings: &Settings, command: UserCommand) -> anyhow::Result<E
         } => {
             // The flags are checked before the database opens, naming the flag.
             let flag = |e: partnerhub_domain::FieldError| anyhow::anyhow!(e.message);
-            let email = EmailAddress::parse("--email", &email).map_err(flag)?;
+            let email = EmailAddress::parse("--email", email.trim()).map_err(flag)?;
             let name = person_name("--name", &name).map_err(flag)?;
             let role = Role::parse("--role", &role).map_err(flag)?;
             let password = if password_stdin {

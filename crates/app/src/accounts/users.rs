@@ -29,7 +29,8 @@ impl NewUserInput {
         let email = errs.take(EmailAddress::parse("email", &self.email));
         let name = errs.take(person_name("name", &self.name));
         let role = errs.take(Role::parse("role", &self.role));
-        let password = self.password.as_deref().filter(|p| !p.is_empty());
+        // An empty password is a password too short, not none: omit it for a token-only account.
+        let password = self.password.as_deref();
         if let Some(pw) = password {
             errs.take(credentials::check_password("password", pw));
         }

@@ -85,7 +85,7 @@ pub async fn list(
 
 /// Add a delivery model (admin).
 #[utoipa::path(post, path = "/api/v1/delivery-models", tag = "delivery models", request_body = DeliveryModelBody,
-    responses((status = 201, body = DeliveryModelView), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
+    responses((status = 201, body = DeliveryModelView), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn create(
     State(state): State<AppState>,
     session: Session,
@@ -103,7 +103,7 @@ pub async fn create(
 
 /// Replace a delivery model (admin).
 #[utoipa::path(put, path = "/api/v1/delivery-models/{id}", tag = "delivery models", params(("id" = i64, Path, description = "Delivery model id")), request_body = DeliveryModelBody,
-    responses((status = 200, body = DeliveryModelView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
+    responses((status = 200, body = DeliveryModelView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn replace(
     State(state): State<AppState>,
     session: Session,

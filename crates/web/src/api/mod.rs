@@ -121,6 +121,8 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
                 format!("invalid JSON: {e}"),
             )
         })?;
+        let mut value = value;
+        integral_floats_to_integers(&mut value);
         if let Some((field, message)) = control_in(&value, String::new()) {
             return Err(ApiError::bad_request(&field, message));
         }
@@ -147,6 +149,26 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
                 }
                 err
             })
+    }
+}
+
+/// JSON has one number type: `5.0` is the integer 5 to a JSON Schema, so it is to this API.
+/// Only where the float is exact (within ±2^53): an integer literal beyond 64 bits, which the
+/// parser can only hold as a rounded float, stays a float and is refused.
+fn integral_floats_to_integers(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    const EXACT: f64 = 9_007_199_254_740_992.0;
+    match value {
+        Value::Number(n) => {
+            if let Some(f) = n.as_f64().filter(|_| n.is_f64()) {
+                if f.fract() == 0.0 && (-EXACT..=EXACT).contains(&f) {
+                    *value = Value::from(f as i64);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(integral_floats_to_integers),
+        Value::Object(map) => map.values_mut().for_each(integral_floats_to_integers),
+        _ => {}
     }
 }
 

@@ -44,7 +44,11 @@ pub struct OrganizationBody {
 pub struct OrganizationQuery {
     /// `vendor` | `partner` | `customer`
     pub kind: Option<String>,
+    /// 1-based page number.
+    #[param(minimum = 1, maximum = 1000000)]
     pub page: Option<i64>,
+    /// Items per page (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub per_page: Option<i64>,
 }
 

@@ -207,7 +207,11 @@ pub struct PartnerQuery {
     pub status: Option<String>,
     /// Substring of the name or of a domain.
     pub q: Option<String>,
+    /// 1-based page number.
+    #[param(minimum = 1, maximum = 1000000)]
     pub page: Option<i64>,
+    /// Items per page (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub per_page: Option<i64>,
 }
 

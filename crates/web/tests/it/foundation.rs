@@ -20,6 +20,7 @@ on_both_databases!(
     one_address_spraying_many_accounts_is_refused_across_them,
     smaller_contract_fixes_hold,
     cookies_are_secure_behind_a_tls_proxy_and_under_a_public_https_url,
+    refusals_under_the_api_carry_the_json_error_shape,
 );
 
 async fn a_control_character_anywhere_is_a_400_naming_the_parameter_and_changes_nothing(
@@ -246,7 +247,8 @@ async fn names_a_reader_cannot_tell_apart_are_one_name(app: &TestApp) {
             &json!({"email": "admin\u{200b}@gitlab.com", "name": "Twin", "role": "support"}),
         )
         .await;
-    r.expect_error(409, Some("email"));
+    // An address is never silently changed: one with an invisible character is refused.
+    r.expect_error(422, Some("email"));
     assert_eq!(app.writes().await, before);
     // Search folds the same way.
     let r = app
@@ -266,8 +268,9 @@ async fn names_a_reader_cannot_tell_apart_are_one_name(app: &TestApp) {
 async fn an_exported_cell_holding_any_separator_is_quoted(app: &TestApp) {
     app.create_partner(&partner_body("Semi;=1+1", "msp", "semi.example"))
         .await;
-    app.create_partner(&partner_body("Tab\tCo", "msp", "tab.example"))
-        .await;
+    let mut tabbed = partner_body("Tab Co", "msp", "tab.example");
+    tabbed["description"] = json!("one\ttwo");
+    app.create_partner(&tabbed).await;
     let export = app
         .get("/api/v1/partners/export.csv?q=semi", &app.alliances.token)
         .await;
@@ -276,11 +279,11 @@ async fn an_exported_cell_holding_any_separator_is_quoted(app: &TestApp) {
     let export = app
         .get("/api/v1/partners/export.csv?q=tab", &app.alliances.token)
         .await;
-    assert!(export.text.contains(",\"Tab\tCo\","), "{}", export.text);
-    // Read back by a CSV reader, the cell is the name.
+    assert!(export.text.contains(",\"one\ttwo\","), "{}", export.text);
+    // Read back by a CSV reader, the cell is the description.
     let mut reader = csv_reader(&export.text);
     let row = reader.records().next().unwrap().unwrap();
-    assert_eq!(&row[1], "Tab\tCo");
+    assert_eq!(&row[13], "one\ttwo");
 }
 
 fn csv_reader(text: &str) -> csv::Reader<&[u8]> {
@@ -723,4 +726,92 @@ async fn cookies_are_secure_behind_a_tls_proxy_and_under_a_public_https_url(app:
         "{cookie}"
     );
     server.stop().await;
+}
+
+async fn refusals_under_the_api_carry_the_json_error_shape(app: &TestApp) {
+    let t = &app.alliances.token;
+    let json_error = |r: &crate::app::Reply, status: u16, code: &str| {
+        r.expect(status);
+        assert!(
+            r.headers["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("application/json"),
+            "{status}: {:?}",
+            r.headers
+        );
+        assert_eq!(r.body["error"]["code"], code, "{}", r.text);
+    };
+    // 405, keeping the Allow header.
+    let r = app.call(Method::PUT, "/api/v1/me", t, None).await;
+    json_error(&r, 405, "method_not_allowed");
+    assert!(r.headers.contains_key("allow"));
+    // 413: a body announced over the limit is refused before it is read.
+    let answer = raw_exchange(
+        app,
+        &format!(
+            "POST /api/v1/partners/import HTTP/1.1\r\nhost: x\r\nauthorization: Bearer {t}\r\n\
+             content-type: text/csv\r\ncontent-length: {}\r\n\r\n",
+            5 * 1024 * 1024
+        ),
+    )
+    .await;
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(
+        answer
+            .to_ascii_lowercase()
+            .contains("content-type: application/json"),
+        "{answer}"
+    );
+    assert!(answer.contains("\"code\":\"too_large\""), "{answer}");
+    // 414 and 431.
+    let long = format!("/api/v1/partners?q={}", "a".repeat(9000));
+    json_error(&app.get(&long, t).await, 414, "uri_too_long");
+    let mut req = app.request(Method::GET, "/api/v1/partners").bearer_auth(t);
+    for i in 0..110 {
+        req = req.header(format!("x-filler-{i}"), "y");
+    }
+    json_error(&app.send(req).await, 431, "headers_too_large");
+    let req = app
+        .request(Method::GET, "/api/v1/partners")
+        .bearer_auth(t)
+        .header("x-big", "z".repeat(20_000));
+    json_error(&app.send(req).await, 431, "headers_too_large");
+    // 415.
+    let r = app
+        .send(
+            app.request(Method::POST, "/api/v1/partners")
+                .bearer_auth(t)
+                .header("content-type", "text/plain")
+                .body("{}"),
+        )
+        .await;
+    json_error(&r, 415, "unsupported_media_type");
+    // A page gets a page.
+    let r = app.send(app.request(Method::PUT, "/login")).await;
+    assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert!(r.headers["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+}
+
+/// Sends `head` on a new connection and reads what the server answers until it closes or a
+/// second passes.
+async fn raw_exchange(app: &TestApp, head: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = app.base.trim_start_matches("http://").to_string();
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let mut out = Vec::new();
+    let mut buf = [0u8; 4096];
+    while let Ok(Ok(n)) =
+        tokio::time::timeout(std::time::Duration::from_secs(1), stream.read(&mut buf)).await
+    {
+        if n == 0 {
+            break;
+        }
+        out.extend_from_slice(&buf[..n]);
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }

@@ -98,6 +98,29 @@ async fn the_openapi_document_is_3_1_and_covers_every_route() {
         }
     }
     assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
+    // Every operation of the API proper documents the errors every route can answer, and
+    // operation ids are unique.
+    let mut ids = BTreeSet::new();
+    for (method, path) in &documented {
+        let op = &doc["paths"][path][method];
+        assert!(
+            ids.insert(op["operationId"].as_str().unwrap().to_string()),
+            "{method} {path}: duplicate operationId"
+        );
+        if path.starts_with("/api/v1/") {
+            for status in ["400", "401", "414", "431", "500"] {
+                assert!(
+                    op["responses"][status]["content"]["application/json"].is_object(),
+                    "{method} {path} does not document {status}"
+                );
+            }
+        }
+    }
+    // The domain's rules are in the schema: codes, lengths, patterns.
+    let body = &doc["components"]["schemas"]["PartnerBody"]["properties"];
+    assert!(body["category"]["enum"].as_array().unwrap().len() >= 12);
+    assert_eq!(body["name"]["maxLength"], 200);
+    assert!(body["name"]["pattern"].is_string());
     assert!(doc["components"]["schemas"]["ErrorBody"].is_object());
     app.finish().await;
 }

@@ -222,8 +222,8 @@ pub async fn create(State(state): State<AppState>, posted: Posted) -> PageResult
     let result = match organization_named(&state, &fields).await {
         Ok(org_id) => {
             let input = NewUserInput {
-                email: fields.get("email").to_string(),
-                name: fields.get("name").to_string(),
+                email: fields.get("email").trim().to_string(),
+                name: fields.get("name").trim().to_string(),
                 role: fields.get("role").to_string(),
                 org_id,
                 password: fields.non_blank("password").map(str::to_string),

@@ -1,4 +1,10 @@
-//! The OpenAPI 3.1 document of every route, generated from the handlers' annotations.
+//! The OpenAPI 3.1 document of every route: generated from the handlers' annotations, then
+//! completed by [`rules`] with what the domain accepts (lengths, patterns, codes) and the error
+//! statuses every route can answer, so the document states the contract the server enforces.
+
+mod rules;
+
+use std::sync::OnceLock;
 
 use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -41,8 +47,18 @@ impl Modify for BearerAuth {
     }
 }
 
+/// The completed document, built once.
+pub fn document_json() -> &'static serde_json::Value {
+    static DOC: OnceLock<serde_json::Value> = OnceLock::new();
+    DOC.get_or_init(|| {
+        let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
+        rules::complete(&mut doc);
+        doc
+    })
+}
+
 /// This document.
 #[utoipa::path(get, path = "/api/openapi.json", tag = "operations", responses((status = 200, description = "The OpenAPI 3.1 document")))]
-pub async fn document() -> Json<utoipa::openapi::OpenApi> {
-    Json(ApiDoc::openapi())
+pub async fn document() -> Json<serde_json::Value> {
+    Json(document_json().clone())
 }
