@@ -30,6 +30,9 @@ pub struct AppConfig {
     pub login_attempts_per_address: u32,
     /// Password hashes computed at once; more wait their turn off the request threads.
     pub password_hashers: usize,
+    /// How long a sign-in refused for too many failures waits before it is answered: a flood
+    /// is slowed to a trickle without costing the server anything but an idle task.
+    pub limited_delay: std::time::Duration,
 }
 
 impl Default for AppConfig {
@@ -39,6 +42,7 @@ impl Default for AppConfig {
             login_attempts: 10,
             login_attempts_per_address: 50,
             password_hashers: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            limited_delay: std::time::Duration::from_secs(1),
         }
     }
 }

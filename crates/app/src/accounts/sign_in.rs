@@ -131,7 +131,8 @@ pub enum SignIn {
 impl App {
     /// Checks credentials and opens a session. Unknown accounts take as long as known ones;
     /// refused attempts count against the address and the account, and every outcome goes to
-    /// the security log (a limited address once per window, so a flood writes little).
+    /// the security log (a limited address once per window, so a flood writes little). A
+    /// limited attempt is answered only after [`AppConfig::limited_delay`](crate::AppConfig).
     pub async fn sign_in(&self, ip: &str, email: &str, password: &str) -> Result<SignIn, AppError> {
         let store = self.store();
         let email_key = email_lookup_key(email);
@@ -141,6 +142,7 @@ impl App {
                     .log_security_event(SecurityEvent::SignInLimited, &email_key, None, ip)
                     .await?;
             }
+            tokio::time::sleep(self.config().limited_delay).await;
             return Ok(SignIn::Limited);
         }
         let creds = store.user_credentials(email).await?;
