@@ -14,21 +14,10 @@ duration="${DURATION:-15s}"
 threads="${THREADS:-2}"
 connections="${CONNECTIONS:-32}"
 
-if ! command -v wrk >/dev/null; then
-  if [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null; then
-    apt-get install -y --no-install-recommends wrk >/dev/null \
-      || { apt-get update >/dev/null && apt-get install -y --no-install-recommends wrk >/dev/null; }
-  else
-    echo "bench/http.sh needs wrk (apt-get install wrk)" >&2
-    exit 1
-  fi
-fi
-
-if [[ -z "${PARTNERHUB_BIN:-}" ]]; then
-  (cd "$root" && cargo build --release -p partnerhub --quiet)
-  PARTNERHUB_BIN="${CARGO_TARGET_DIR:-$root/target}/release/partnerhub"
-fi
-bin="$PARTNERHUB_BIN"
+# shellcheck source=common.sh
+source "$root/bench/common.sh"
+ensure_wrk
+release_binary "$root"
 
 data="$(mktemp -d)"
 server=""
@@ -42,7 +31,7 @@ cleanup() {
 trap cleanup EXIT
 
 # A free loopback port.
-port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+port="$(free_port)"
 base="http://127.0.0.1:$port"
 
 # No DATABASE_URL from the environment: the benchmark runs on the default SQLite store.

@@ -16,21 +16,10 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 duration="${DURATION:-12}"
 clients="${CLIENTS:-32}"
 
-if ! command -v wrk >/dev/null; then
-  if [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null; then
-    apt-get install -y --no-install-recommends wrk >/dev/null \
-      || { apt-get update >/dev/null && apt-get install -y --no-install-recommends wrk >/dev/null; }
-  else
-    echo "bench/login-flood.sh needs wrk (apt-get install wrk)" >&2
-    exit 1
-  fi
-fi
-
-if [[ -z "${PARTNERHUB_BIN:-}" ]]; then
-  (cd "$root" && cargo build --release -p partnerhub --quiet)
-  PARTNERHUB_BIN="${CARGO_TARGET_DIR:-$root/target}/release/partnerhub"
-fi
-bin="$PARTNERHUB_BIN"
+# shellcheck source=common.sh
+source "$root/bench/common.sh"
+ensure_wrk
+release_binary "$root"
 
 work="$(mktemp -d)"
 server=""
@@ -73,7 +62,7 @@ run() {
   mkdir -p "$dir"
   printf '%s\n' "$config" > "$dir/config.toml"
   local port
-  port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+  port="$(free_port)"
   base="http://127.0.0.1:$port"
   env -u DATABASE_URL RUST_LOG=warn "$bin" --data-dir "$dir/data" --config "$dir/config.toml" \
     serve --demo --addr "127.0.0.1:$port" >"$dir/serve.log" 2>&1 &

@@ -36,6 +36,11 @@ pub enum UserCommand {
         #[arg(long)]
         password_stdin: bool,
     },
+    /// Show a user: role, organization, whether active, last sign-in.
+    Show {
+        #[arg(long)]
+        email: String,
+    },
     /// Deactivate a user: its sessions end and its API tokens are revoked.
     Deactivate {
         #[arg(long)]
@@ -163,6 +168,25 @@ pub async fn user(settings: &Settings, command: UserCommand) -> anyhow::Result<E
                 user.org_name,
                 user.id
             );
+            app.store().close().await;
+        }
+        UserCommand::Show { email } => {
+            let app = app(settings).await?;
+            let id = user_id(&app, &email).await?;
+            let u = app.user(&CLI, id).await.map_err(refused)?;
+            let when = |t: Option<time::OffsetDateTime>| {
+                t.and_then(|t| {
+                    t.format(&time::format_description::well_known::Rfc3339)
+                        .ok()
+                })
+                .unwrap_or_else(|| "never".into())
+            };
+            println!("email:         {}", u.email);
+            println!("name:          {}", u.name);
+            println!("role:          {}", u.role.code());
+            println!("organization:  {} (id {})", u.org_name, u.org_id);
+            println!("active:        {}", u.active);
+            println!("last sign-in:  {}", when(u.last_login_at));
             app.store().close().await;
         }
         UserCommand::Deactivate { email } => {

@@ -550,6 +550,11 @@ fn users_are_deactivated_reactivated_and_moved_from_the_command_line() {
         text(&out.stderr)
     );
     assert!(ok(&["user", "activate", "--email", &partner]).contains("reactivated"));
+    let shown = ok(&["user", "show", "--email", &partner]);
+    assert!(
+        shown.contains("active:        true") && shown.contains("last sign-in:  never"),
+        "{shown}"
+    );
     assert!(ok(&["user", "move", "--email", &partner, "--org", "Rackspace"]).contains("Rackspace"));
     let out = run(
         dir.path(),
