@@ -39,6 +39,7 @@ mod app;
 mod audit;
 mod browser;
 mod cache;
+mod edges;
 mod foundation;
 mod health;
 mod isolation;
