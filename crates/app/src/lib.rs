@@ -8,9 +8,19 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod clock;
 mod error;
+pub mod jobs;
+pub mod outbox;
 pub mod passwords;
 pub mod secrets;
+pub mod webhooks;
+
+use std::sync::Arc;
+
+use clock::{Clock, SystemClock};
+use outbox::{DeliveryStats, OutboxConfig};
+use partnerhub_domain::retry::RetryPolicy;
 
 use partnerhub_domain::access::{Action, Actor, Denied, Scope};
 use partnerhub_store::{Store, Who};
@@ -33,6 +43,16 @@ pub struct AppConfig {
     /// How long a sign-in refused for too many failures waits before it is answered: a flood
     /// is slowed to a trickle without costing the server anything but an idle task.
     pub limited_delay: std::time::Duration,
+    /// The time operations and jobs read.
+    pub clock: Arc<dyn Clock>,
+    /// Where notifications may go.
+    pub outbox: OutboxConfig,
+    /// How failed jobs and deliveries are retried.
+    pub retry: RetryPolicy,
+    /// Where people reach the web UI (`https://partners.example.com`), for links in messages.
+    pub public_url: String,
+    /// Seals secrets set in the UI; derived from the audit key.
+    pub sealer: Option<secrets::Sealer>,
 }
 
 impl Default for AppConfig {
@@ -43,6 +63,11 @@ impl Default for AppConfig {
             login_attempts_per_address: 50,
             password_hashers: std::thread::available_parallelism().map_or(2, |n| n.get()),
             limited_delay: std::time::Duration::from_secs(1),
+            clock: Arc::new(SystemClock),
+            outbox: OutboxConfig::default(),
+            retry: RetryPolicy::default(),
+            public_url: "http://127.0.0.1:8080".into(),
+            sealer: None,
         }
     }
 }
@@ -53,13 +78,14 @@ pub struct App {
     store: Store,
     config: AppConfig,
     passwords: Passwords,
-    limiter: std::sync::Arc<LoginLimiter>,
+    limiter: Arc<LoginLimiter>,
+    stats: Arc<DeliveryStats>,
 }
 
 impl App {
     pub fn new(store: Store, config: AppConfig) -> Self {
         let passwords = Passwords::new(config.password_hashers);
-        let limiter = std::sync::Arc::new(LoginLimiter::new(
+        let limiter = Arc::new(LoginLimiter::new(
             config.login_attempts,
             config.login_attempts_per_address,
         ));
@@ -68,7 +94,18 @@ impl App {
             config,
             passwords,
             limiter,
+            stats: Arc::new(DeliveryStats::default()),
         }
+    }
+
+    /// The current time, Unix milliseconds, by the configured clock.
+    pub fn now_ms(&self) -> i64 {
+        self.config.clock.now_ms()
+    }
+
+    /// Deliveries by channel and result since start.
+    pub fn delivery_stats(&self) -> &DeliveryStats {
+        &self.stats
     }
 
     pub fn store(&self) -> &Store {
@@ -130,3 +167,6 @@ impl Caller {
         }
     }
 }
+
+/// Registers the scheduled work of every capability with a worker.
+pub(crate) fn register_jobs(_worker: &mut jobs::Worker) {}

@@ -46,3 +46,106 @@ mod tests {
         );
     }
 }
+
+/// Seals secrets an admin sets in the UI (webhook URLs and signing secrets) before they are
+/// stored, and opens them when they are used: XChaCha20-Poly1305 under a key derived from the
+/// audit chain's key, which lives outside the database. A stolen database holds no usable
+/// secret.
+#[derive(Clone)]
+pub struct Sealer {
+    cipher: chacha20poly1305::XChaCha20Poly1305,
+}
+
+impl std::fmt::Debug for Sealer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Sealer(..)")
+    }
+}
+
+/// The stored form's prefix, naming the scheme.
+const SEALED_PREFIX: &str = "v1:";
+
+impl Sealer {
+    pub fn new(key: [u8; 32]) -> Self {
+        use chacha20poly1305::KeyInit;
+        Self {
+            cipher: chacha20poly1305::XChaCha20Poly1305::new(&key.into()),
+        }
+    }
+
+    /// The stored form of `secret`: a fresh nonce and the ciphertext, base64.
+    pub fn seal(&self, secret: &str) -> String {
+        use chacha20poly1305::aead::{Aead, AeadCore, OsRng};
+        let nonce = chacha20poly1305::XChaCha20Poly1305::generate_nonce(&mut OsRng);
+        // Encryption in memory with a valid key and nonce cannot fail.
+        let sealed = self
+            .cipher
+            .encrypt(&nonce, secret.as_bytes())
+            .unwrap_or_default();
+        let mut bytes = nonce.to_vec();
+        bytes.extend_from_slice(&sealed);
+        format!(
+            "{SEALED_PREFIX}{}",
+            base64::engine::general_purpose::STANDARD.encode(bytes)
+        )
+    }
+
+    /// The secret a stored form holds; an error when it was sealed under another key or
+    /// altered.
+    pub fn open(&self, stored: &str) -> Result<secrecy::SecretString, String> {
+        use chacha20poly1305::aead::Aead;
+        let raw = stored
+            .strip_prefix(SEALED_PREFIX)
+            .ok_or("the stored secret is not sealed")?;
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(raw)
+            .map_err(|_| "the stored secret is not base64")?;
+        if bytes.len() < 24 {
+            return Err("the stored secret is too short".into());
+        }
+        let (nonce, sealed) = bytes.split_at(24);
+        let plain = self
+            .cipher
+            .decrypt(nonce.into(), sealed)
+            .map_err(|_| "the stored secret does not open with this server's key")?;
+        String::from_utf8(plain)
+            .map(secrecy::SecretString::from)
+            .map_err(|_| "the stored secret is not text".into())
+    }
+}
+
+/// How a set secret is shown once set: that it is, and its last four characters.
+pub fn hint(secret: &str) -> String {
+    let tail: String = secret
+        .chars()
+        .rev()
+        .take(4)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    format!("set (…{tail})")
+}
+
+#[cfg(test)]
+mod sealing {
+    use super::*;
+    use secrecy::ExposeSecret;
+
+    #[test]
+    fn a_sealed_secret_opens_only_with_its_key_and_never_shows() {
+        let s = Sealer::new([1; 32]);
+        let stored = s.seal("https://hooks.slack.com/services/T0/B0/xyz");
+        assert!(stored.starts_with("v1:"));
+        assert!(!stored.contains("hooks.slack.com"));
+        assert_ne!(stored, s.seal("https://hooks.slack.com/services/T0/B0/xyz"));
+        assert_eq!(
+            s.open(&stored).unwrap().expose_secret(),
+            "https://hooks.slack.com/services/T0/B0/xyz"
+        );
+        assert!(Sealer::new([2; 32]).open(&stored).is_err());
+        assert!(s.open("v1:AAAA").is_err());
+        assert_eq!(hint("abcdefgh"), "set (…efgh)");
+        assert!(!format!("{s:?}").contains('1'));
+    }
+}

@@ -59,6 +59,10 @@ pub enum Action {
     ReadFullAudit,
     /// Sign-ins, sign-outs and refused sign-ins.
     ReadSecurityLog,
+    /// Webhook subscriptions (their URLs and signing secrets).
+    ManageWebhooks,
+    /// The outbox: deliveries waiting, failed or dead, to retry or discard.
+    ManageOutbox,
     ReadDeliveryModels,
     EditDeliveryModels,
 }
@@ -101,9 +105,8 @@ impl Actor {
                 self.role.is_staff()
             }
             ReadOrganizations | ManageOwnTokens | ReadDeliveryModels => true,
-            ManageUsers | ReadFullAudit | ReadSecurityLog | EditDeliveryModels => {
-                self.role == Admin
-            }
+            ManageUsers | ReadFullAudit | ReadSecurityLog | ManageWebhooks | ManageOutbox
+            | EditDeliveryModels => self.role == Admin,
         }
     }
 
@@ -140,6 +143,7 @@ pub fn history_read_action(entity: AuditEntity) -> Action {
         AuditEntity::User | AuditEntity::ApiToken => Action::ManageUsers,
         AuditEntity::DeliveryModel => Action::ReadDeliveryModels,
         AuditEntity::AuditLog => Action::ReadFullAudit,
+        AuditEntity::Webhook => Action::ManageWebhooks,
     }
 }
 
@@ -209,7 +213,7 @@ mod tests {
                 let expected = match (role, entity) {
                     (Role::Admin, _) => true,
                     (Role::Partner | Role::Customer, _) => false,
-                    (_, User | ApiToken | AuditLog) => false,
+                    (_, User | ApiToken | AuditLog | Webhook) => false,
                     _ => true,
                 };
                 assert_eq!(

@@ -22,6 +22,7 @@ coded_enum! {
         ApiToken = ("api_token", "API token"),
         DeliveryModel = ("delivery_model", "Delivery model"),
         AuditLog = ("audit_log", "Audit log"),
+        Webhook = ("webhook", "Webhook subscription"),
     }
 }
 
@@ -93,6 +94,15 @@ impl ChainKey {
     fn mac(&self) -> Hmac<Sha256> {
         // HMAC takes keys of any length: this cannot fail.
         <Hmac<Sha256> as Mac>::new_from_slice(&self.0).unwrap_or_else(|_| unreachable!())
+    }
+
+    /// A key for another purpose (sealing stored secrets), derived from this one under
+    /// `label`, so one secret outside the database protects both.
+    pub fn derive(&self, label: &str) -> [u8; KEY_BYTES] {
+        let mut mac = self.mac();
+        mac.update(b"partnerhub derived key: ");
+        mac.update(label.as_bytes());
+        mac.finalize().into_bytes().into()
     }
 
     /// The MAC of the chain's head (its last row's id and hash): a head moved back to an

@@ -9,22 +9,26 @@ mod db;
 mod delivery;
 mod documents;
 mod error;
+mod jobs;
 mod organizations;
 mod partners;
 mod security_log;
 mod sessions;
 mod users;
+mod webhooks;
 
 pub use audit::{AuditFilter, AuditRecord, ChainReport, ChainStart, Who};
 pub use db::{Db, Store, Tx};
 pub use delivery::DeliveryModelRecord;
 pub use documents::DocumentRecord;
 pub use error::StoreError;
+pub use jobs::{JobFilter, JobRecord, JobState, NewJob};
 pub use organizations::{NewOrganization, Organization};
 pub use partners::{ManagerRef, PartnerFilter, PartnerPage, PartnerRecord};
 pub use security_log::{SecurityFilter, SecurityRecord};
 pub use sessions::{ApiTokenRecord, SessionRecord, TokenIdentity};
 pub use users::{NewUser, User, UserFilter};
+pub use webhooks::{NewWebhook, WebhookRecord};
 
 /// The current time, truncated to microseconds so both engines store the same value.
 pub fn now() -> time::OffsetDateTime {
