@@ -20,6 +20,9 @@ pub enum AppError {
     /// What the operation acts on does not exist.
     #[error("not found")]
     NotFound,
+    /// Too many requests from this address; try again later.
+    #[error("{0}")]
+    Limited(String),
     /// The store failed: a fault of ours, logged where it is reported.
     #[error("{0}")]
     Store(StoreError),

@@ -10,6 +10,7 @@ pub mod accounts;
 pub mod audit;
 pub mod clock;
 mod error;
+pub mod inbound;
 pub mod jobs;
 pub mod outbox;
 pub mod passwords;
@@ -53,6 +54,12 @@ pub struct AppConfig {
     pub public_url: String,
     /// Seals secrets set in the UI; derived from the audit key.
     pub sealer: Option<secrets::Sealer>,
+    /// Hours after which an unclaimed inbound request is reminded of.
+    pub triage_hours: i64,
+    /// The vendor organization's name ("GitLab"), for document names and messages.
+    pub vendor_name: String,
+    /// Requests the public intake takes from one address per hour.
+    pub intake_per_hour: u32,
 }
 
 impl Default for AppConfig {
@@ -68,6 +75,9 @@ impl Default for AppConfig {
             retry: RetryPolicy::default(),
             public_url: "http://127.0.0.1:8080".into(),
             sealer: None,
+            triage_hours: 48,
+            vendor_name: "GitLab".into(),
+            intake_per_hour: 10,
         }
     }
 }
@@ -79,6 +89,7 @@ pub struct App {
     config: AppConfig,
     passwords: Passwords,
     limiter: Arc<LoginLimiter>,
+    intake: Arc<inbound::IntakeLimiter>,
     stats: Arc<DeliveryStats>,
 }
 
@@ -94,6 +105,7 @@ impl App {
             config,
             passwords,
             limiter,
+            intake: Arc::new(inbound::IntakeLimiter::default()),
             stats: Arc::new(DeliveryStats::default()),
         }
     }
@@ -169,4 +181,6 @@ impl Caller {
 }
 
 /// Registers the scheduled work of every capability with a worker.
-pub(crate) fn register_jobs(_worker: &mut jobs::Worker) {}
+pub(crate) fn register_jobs(worker: &mut jobs::Worker) {
+    inbound::register_jobs(worker);
+}

@@ -156,6 +156,18 @@ impl App {
         Ok(Some((url, secret)))
     }
 
+    /// The active subscriptions that want `event`.
+    pub async fn subscribers(&self, event: Event) -> Result<Vec<i64>, AppError> {
+        Ok(self
+            .store()
+            .webhooks()
+            .await?
+            .into_iter()
+            .filter(|w| w.active && w.events.iter().any(|e| e == event.code()))
+            .map(|w| w.id)
+            .collect())
+    }
+
     /// Deliveries of `event` to every active subscription that wants it, to write in the
     /// transaction of the change the event reports.
     pub async fn webhook_fan_out(
@@ -164,22 +176,8 @@ impl App {
         subject: &Subject,
         data: &serde_json::Value,
     ) -> Result<Vec<NewJob>, AppError> {
-        let now = self.now_ms();
-        Ok(self
-            .store()
-            .webhooks()
-            .await?
-            .into_iter()
-            .filter(|w| w.active && w.events.iter().any(|e| e == event.code()))
-            .map(|w| {
-                let message = Message::Webhook {
-                    subscription_id: w.id,
-                    event: event.code().into(),
-                    data: data.clone(),
-                };
-                delivery(&message, subject, now)
-            })
-            .collect())
+        let ids = self.subscribers(event).await?;
+        Ok(fan_out(&ids, event, subject, data, self.now_ms()))
     }
 
     /// Deliveries in the outbox, newest first (`state`: pending, failed, dead, done, …).
@@ -240,6 +238,26 @@ impl App {
         }
         Ok(self.store().job(id).await?)
     }
+}
+
+/// Deliveries of `event` to the subscriptions `ids`.
+pub fn fan_out(
+    ids: &[i64],
+    event: Event,
+    subject: &Subject,
+    data: &serde_json::Value,
+    now: i64,
+) -> Vec<NewJob> {
+    ids.iter()
+        .map(|id| {
+            let message = Message::Webhook {
+                subscription_id: *id,
+                event: event.code().into(),
+                data: data.clone(),
+            };
+            delivery(&message, subject, now)
+        })
+        .collect()
 }
 
 /// What a subscription's deliveries are about.

@@ -63,8 +63,35 @@ pub enum Action {
     ManageWebhooks,
     /// The outbox: deliveries waiting, failed or dead, to retry or discard.
     ManageOutbox,
+    /// Inbound alliance requests: the triage list and each request.
+    ReadInboundRequests,
+    /// Log a request received elsewhere (email, an event, a colleague).
+    LogInboundRequest,
+    /// Take the lead on a new request.
+    ClaimInboundRequest,
+    /// What the lead does: hand over, record next steps and notes, accept, decline. The
+    /// request's lead, or an admin.
+    LeadInboundRequest,
+    /// Hide a new request as spam.
+    MarkInboundSpam,
     ReadDeliveryModels,
     EditDeliveryModels,
+}
+
+/// What an action is done to, with the relations the policy decides on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resource {
+    /// Nothing in particular (a list, a creation).
+    Global,
+    /// Data owned by one organization.
+    Org(i64),
+    /// A record someone leads (an inbound request): its lead, if any.
+    Led { lead: Option<i64> },
+}
+
+/// Actions only the record's lead (or an admin) may take, whatever else the role allows.
+fn needs_lead(action: Action) -> bool {
+    matches!(action, Action::LeadInboundRequest)
 }
 
 /// Why an action was refused.
@@ -105,6 +132,10 @@ impl Actor {
                 self.role.is_staff()
             }
             ReadOrganizations | ManageOwnTokens | ReadDeliveryModels => true,
+            ReadInboundRequests | LogInboundRequest => self.role.is_staff(),
+            ClaimInboundRequest | LeadInboundRequest | MarkInboundSpam => {
+                matches!(self.role, Admin | Alliances)
+            }
             ManageUsers | ReadFullAudit | ReadSecurityLog | ManageWebhooks | ManageOutbox
             | EditDeliveryModels => self.role == Admin,
         }
@@ -115,6 +146,22 @@ impl Actor {
     pub fn authorize_history(&self, entity: AuditEntity, org: Option<i64>) -> Result<(), Denied> {
         self.authorize(Action::ReadEntityAudit, None)?;
         self.authorize(history_read_action(entity), org)
+    }
+
+    /// The check by resource: the role's right, the organization's scope, and the relation
+    /// the action needs (being the lead).
+    pub fn authorize_on(&self, action: Action, resource: &Resource) -> Result<(), Denied> {
+        let org = match resource {
+            Resource::Org(o) => Some(*o),
+            _ => None,
+        };
+        self.authorize(action, org)?;
+        if let Resource::Led { lead } = resource {
+            if needs_lead(action) && self.role != Role::Admin && *lead != Some(self.user_id) {
+                return Err(Denied::Forbidden);
+            }
+        }
+        Ok(())
     }
 
     /// The one check: may this actor perform `action` on data of `target_org` (None when the
@@ -144,6 +191,7 @@ pub fn history_read_action(entity: AuditEntity) -> Action {
         AuditEntity::DeliveryModel => Action::ReadDeliveryModels,
         AuditEntity::AuditLog => Action::ReadFullAudit,
         AuditEntity::Webhook => Action::ManageWebhooks,
+        AuditEntity::InboundRequest => Action::ReadInboundRequests,
     }
 }
 
@@ -223,6 +271,42 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn only_the_lead_or_an_admin_leads_a_request() {
+        let lead = actor(Role::Alliances, 1);
+        let other = Actor {
+            user_id: 2,
+            ..actor(Role::Alliances, 1)
+        };
+        let led = Resource::Led { lead: Some(1) };
+        assert_eq!(lead.authorize_on(Action::LeadInboundRequest, &led), Ok(()));
+        assert_eq!(
+            other.authorize_on(Action::LeadInboundRequest, &led),
+            Err(Denied::Forbidden)
+        );
+        assert_eq!(
+            other.authorize_on(Action::ReadInboundRequests, &led),
+            Ok(())
+        );
+        assert_eq!(
+            actor(Role::Admin, 1).authorize_on(Action::LeadInboundRequest, &led),
+            Ok(())
+        );
+        let support = actor(Role::Support, 1);
+        assert_eq!(
+            support.authorize_on(Action::LogInboundRequest, &Resource::Global),
+            Ok(())
+        );
+        assert_eq!(
+            support.authorize_on(Action::ClaimInboundRequest, &Resource::Led { lead: None }),
+            Err(Denied::Forbidden)
+        );
+        assert_eq!(
+            actor(Role::Partner, 5).authorize_on(Action::ReadInboundRequests, &Resource::Global),
+            Err(Denied::Forbidden)
+        );
     }
 
     #[test]

@@ -23,6 +23,7 @@ coded_enum! {
         DeliveryModel = ("delivery_model", "Delivery model"),
         AuditLog = ("audit_log", "Audit log"),
         Webhook = ("webhook", "Webhook subscription"),
+        InboundRequest = ("inbound_request", "Inbound alliance request"),
     }
 }
 

@@ -10,6 +10,7 @@ pub mod credentials;
 pub mod delivery;
 pub mod documents;
 pub mod field;
+pub mod inbound;
 pub mod network;
 pub mod notify;
 pub mod organization;

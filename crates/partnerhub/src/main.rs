@@ -27,8 +27,10 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Run the web UI and JSON API.
+    /// Run the web UI and JSON API (and, unless --no-worker, the background jobs).
     Serve(serve::ServeArgs),
+    /// Run background jobs only: deliveries, reminders.
+    Worker(serve::WorkerArgs),
     /// Manage user accounts.
     User {
         #[command(subcommand)]
@@ -72,6 +74,7 @@ fn run_with_store(global: &GlobalArgs, command: Command) -> anyhow::Result<ExitC
     runtime.block_on(async move {
         match command {
             Command::Serve(args) => serve::run(&settings, args).await,
+            Command::Worker(args) => serve::worker(&settings, args).await,
             Command::User { command } => users::user(&settings, command).await,
             Command::Token { command } => users::token(&settings, command).await,
             Command::Audit { command } => users::audit(&settings, command).await,

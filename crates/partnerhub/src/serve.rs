@@ -5,6 +5,8 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 
 use anyhow::Context;
+use partnerhub_app::jobs::{Worker, WorkerConfig};
+use partnerhub_app::secrets::Sealer;
 use partnerhub_app::App;
 use partnerhub_domain::delivery::handbook_delivery_models_for;
 use partnerhub_domain::organization::OrgName;
@@ -17,6 +19,10 @@ use crate::{demo, keys};
 /// Arguments of `partnerhub serve`.
 #[derive(Debug, clap::Args)]
 pub struct ServeArgs {
+    /// Serve only: leave background jobs (deliveries, reminders) to `partnerhub worker`
+    /// processes.
+    #[arg(long)]
+    pub no_worker: bool,
     /// Address to listen on.
     #[arg(long, env = "PARTNERHUB_ADDR")]
     pub addr: Option<String>,
@@ -38,11 +44,28 @@ pub async fn open_unkeyed(settings: &Settings) -> anyhow::Result<Store> {
     Ok(store)
 }
 
+/// A store ready for changes, and the sealer of stored secrets, both under the audit key.
+pub struct Opened {
+    pub store: Store,
+    pub sealer: Sealer,
+}
+
+impl Opened {
+    /// The operations over this store, for a server reached at `public_url`.
+    pub fn app(&self, settings: &Settings, public_url: String) -> App {
+        App::new(
+            self.store.clone(),
+            settings.app_config(public_url, Some(self.sealer.clone())),
+        )
+    }
+}
+
 /// Opens and migrates the database with the audit chain's key, keys a new chain or re-keys one
 /// from before keying (saying so), and seeds first-start data.
-pub async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
+pub async fn open_store(settings: &Settings) -> anyhow::Result<Opened> {
     let store = open_unkeyed(settings).await?;
     let key = keys::audit_key(settings, &store).await?;
+    let sealer = Sealer::new(key.derive("sealed secrets"));
     let store = store.with_chain_key(key);
     match store
         .prepare_chain(false)
@@ -63,17 +86,22 @@ pub async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
             &handbook_delivery_models_for(&settings.vendor_name),
         )
         .await?;
-    Ok(store)
+    Ok(Opened { store, sealer })
 }
 
-pub async fn run(settings: &Settings, args: ServeArgs) -> anyhow::Result<ExitCode> {
+fn init_logging() {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| "info,sqlx=warn".into()),
         )
         .init();
-    let store = open_store(settings).await?;
+}
+
+pub async fn run(settings: &Settings, args: ServeArgs) -> anyhow::Result<ExitCode> {
+    init_logging();
+    let opened = open_store(settings).await?;
+    let store = opened.store.clone();
     if args.demo {
         if store.is_empty().await? {
             let vendor = OrgName::parse("vendor_name", &settings.vendor_name)
@@ -102,14 +130,64 @@ pub async fn run(settings: &Settings, args: ServeArgs) -> anyhow::Result<ExitCod
         .await
         .with_context(|| format!("binding {addr}"))?;
     let bound = listener.local_addr()?;
-    let app = App::new(store.clone(), settings.app_config());
-    let state = AppState::new(app, settings.web_config(&bound));
-    let shutdown = shutdown_signal()?;
+    let public_url = settings.public_url_or(&format!("http://{bound}"));
+    let app = opened.app(settings, public_url);
+    let state = AppState::new(app.clone(), settings.web_config(&bound));
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let signal = shutdown_signal()?;
+    tokio::spawn(async move {
+        signal.await;
+        let _ = stop.send(true);
+    });
+    let worker = (!args.no_worker).then(|| {
+        let worker = Worker::new(app.clone(), WorkerConfig::default());
+        tokio::spawn(worker.run(stopped_signal(stopped.clone())))
+    });
     println!("Partnerhub is ready at http://{bound}/");
-    partnerhub_web::serve(listener, state, shutdown).await?;
+    partnerhub_web::serve(listener, state, stopped_signal(stopped)).await?;
+    if let Some(worker) = worker {
+        let _ = worker.await;
+    }
     store.close().await;
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)
+}
+
+/// Arguments of `partnerhub worker`.
+#[derive(Debug, clap::Args)]
+pub struct WorkerArgs {
+    /// Run the jobs that are due once, then exit (for scripts and cron).
+    #[arg(long)]
+    pub once: bool,
+}
+
+/// `partnerhub worker`: background jobs only, until SIGTERM (for several app instances over
+/// one PostgreSQL database, each started with `serve --no-worker`).
+pub async fn worker(settings: &Settings, args: WorkerArgs) -> anyhow::Result<ExitCode> {
+    init_logging();
+    let opened = open_store(settings).await?;
+    let public_url = settings.public_url_or("http://127.0.0.1:8080");
+    let app = opened.app(settings, public_url);
+    let worker = Worker::new(app, WorkerConfig::default());
+    if args.once {
+        let ran = worker.run_due().await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        println!("ran {ran} jobs");
+    } else {
+        let signal = shutdown_signal()?;
+        println!("Partnerhub worker started");
+        worker.run(signal).await;
+    }
+    opened.store.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Resolves once `stopped` turns true.
+async fn stopped_signal(mut stopped: tokio::sync::watch::Receiver<bool>) {
+    while !*stopped.borrow() {
+        if stopped.changed().await.is_err() {
+            return;
+        }
+    }
 }
 
 /// Resolves on Ctrl-C or SIGTERM. The handlers are installed before this returns, so a signal

@@ -97,8 +97,9 @@ fn refused(e: AppError) -> anyhow::Error {
 }
 
 async fn app(settings: &Settings) -> anyhow::Result<App> {
-    let store = open_store(settings).await?;
-    Ok(App::new(store, settings.app_config()))
+    let opened = open_store(settings).await?;
+    let public_url = settings.public_url_or("http://127.0.0.1:8080");
+    Ok(opened.app(settings, public_url))
 }
 
 /// The user with `email`, or an error naming `--email`.

@@ -5,7 +5,7 @@ use partnerhub_domain::documents::{Audience, DocumentInput, SharedDocument};
 use time::OffsetDateTime;
 
 use crate::audit::{self, Who};
-use crate::db::{exec_tx, on_pool, on_tx, Store};
+use crate::db::{exec_tx, on_pool, on_tx, Store, Tx};
 use crate::error::StoreError;
 
 /// A stored document entry.
@@ -54,6 +54,46 @@ fn audit_json(id: i64, partner_id: i64, d: &SharedDocument) -> String {
     .to_string()
 }
 
+/// Inserts a document of `partner_id` within `tx` and audits it.
+pub(crate) async fn insert_audited(
+    tx: &mut Tx,
+    who: &Who,
+    partner_id: i64,
+    doc: &SharedDocument,
+) -> Result<DocumentRecord, StoreError> {
+    let now = crate::now();
+    let id: i64 = on_tx!(tx, c => sqlx::query_scalar(
+        "INSERT INTO shared_documents (org_id, title, url, audience, sharing, folder, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+    )
+    .bind(partner_id)
+    .bind(&doc.title)
+    .bind(&doc.url)
+    .bind(doc.audience.code())
+    .bind(doc.sharing.code())
+    .bind(&doc.folder)
+    .bind(now)
+    .fetch_one(&mut *c)
+    .await)?;
+    audit::record(
+        tx,
+        who,
+        "document.create",
+        "document",
+        &id.to_string(),
+        Some(partner_id),
+        None,
+        Some(audit_json(id, partner_id, doc)),
+    )
+    .await?;
+    Ok(DocumentRecord {
+        id,
+        partner_id,
+        document: doc.clone(),
+        created_at: now,
+    })
+}
+
 impl Store {
     /// A partner's documents; `include_internal = false` hides the vendor's internal ones.
     pub async fn documents(
@@ -87,38 +127,9 @@ impl Store {
         // The partner must exist: documents hang off the partner row.
         self.partner(Scope::All, partner_id).await?;
         let mut tx = self.begin().await?;
-        let now = crate::now();
-        let id: i64 = on_tx!(&mut tx, c => sqlx::query_scalar(
-            "INSERT INTO shared_documents (org_id, title, url, audience, sharing, folder, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-        )
-        .bind(partner_id)
-        .bind(&doc.title)
-        .bind(&doc.url)
-        .bind(doc.audience.code())
-        .bind(doc.sharing.code())
-        .bind(&doc.folder)
-        .bind(now)
-        .fetch_one(&mut *c)
-        .await)?;
-        audit::record(
-            &mut tx,
-            who,
-            "document.create",
-            "document",
-            &id.to_string(),
-            Some(partner_id),
-            None,
-            Some(audit_json(id, partner_id, doc)),
-        )
-        .await?;
+        let rec = insert_audited(&mut tx, who, partner_id, doc).await?;
         tx.commit().await?;
-        Ok(DocumentRecord {
-            id,
-            partner_id,
-            document: doc.clone(),
-            created_at: now,
-        })
+        Ok(rec)
     }
 
     /// Removes a document of `partner_id` (audited).

@@ -384,18 +384,7 @@ impl Store {
         draft: &PartnerDraft,
     ) -> Result<PartnerRecord, StoreError> {
         let mut tx = self.begin().await?;
-        let id = insert_partner(&mut tx, draft).await?;
-        audit::record(
-            &mut tx,
-            who,
-            "partner.create",
-            "partner",
-            &id.to_string(),
-            Some(id),
-            None,
-            Some(audit_json(id, draft)),
-        )
-        .await?;
+        let id = insert_audited(&mut tx, who, draft, "partner.create").await?;
         tx.commit().await?;
         self.partner(Scope::All, id).await
     }
@@ -409,21 +398,9 @@ impl Store {
         let mut tx = self.begin().await.map_err(|e| (0, e))?;
         let mut ids = Vec::with_capacity(drafts.len());
         for (line, draft) in drafts {
-            let id = insert_partner(&mut tx, draft)
+            let id = insert_audited(&mut tx, who, draft, "partner.import")
                 .await
                 .map_err(|e| (*line, e))?;
-            audit::record(
-                &mut tx,
-                who,
-                "partner.import",
-                "partner",
-                &id.to_string(),
-                Some(id),
-                None,
-                Some(audit_json(id, draft)),
-            )
-            .await
-            .map_err(|e| (*line, e))?;
             ids.push(id);
         }
         tx.commit().await.map_err(|e| (0, e))?;
@@ -505,6 +482,28 @@ impl Store {
         .await?;
         tx.commit().await
     }
+}
+
+/// Inserts a partner within `tx` and records `action` in the audit log; returns its id.
+pub(crate) async fn insert_audited(
+    tx: &mut Tx,
+    who: &Who,
+    draft: &PartnerDraft,
+    action: &str,
+) -> Result<i64, StoreError> {
+    let id = insert_partner(tx, draft).await?;
+    audit::record(
+        tx,
+        who,
+        action,
+        "partner",
+        &id.to_string(),
+        Some(id),
+        None,
+        Some(audit_json(id, draft)),
+    )
+    .await?;
+    Ok(id)
 }
 
 async fn insert_partner(tx: &mut Tx, draft: &PartnerDraft) -> Result<i64, StoreError> {

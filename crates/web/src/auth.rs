@@ -46,6 +46,14 @@ pub const LOGIN_CSRF_COOKIE: CookieSpec = CookieSpec {
 };
 
 impl CookieSpec {
+    pub const fn new(name: &'static str, path: &'static str, same_site: &'static str) -> Self {
+        Self {
+            name,
+            path,
+            same_site,
+        }
+    }
+
     /// The cookie's name for a client: prefixed when secure, so a cookie planted over plain
     /// HTTP can never stand in for it.
     pub fn name(&self, secure: bool) -> String {

@@ -147,6 +147,9 @@ impl From<AppError> for ApiError {
             AppError::Invalid(errs) => errs.into(),
             AppError::Conflict(f) => Self::field(StatusCode::CONFLICT, f.code, &f.field, f.message),
             AppError::NotFound => Self::not_found(),
+            AppError::Limited(message) => {
+                Self::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", message)
+            }
             AppError::Store(s) => s.into(),
             AppError::Internal(cause) => {
                 tracing::error!(error = %cause, "operation failed");

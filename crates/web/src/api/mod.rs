@@ -4,7 +4,9 @@
 pub mod audit;
 pub mod delivery;
 pub mod documents;
+pub mod inbound;
 pub mod organizations;
+pub mod outbox;
 pub mod partners;
 pub mod users;
 
@@ -63,6 +65,47 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/audit", get(audit::list))
         .route("/api/v1/audit/verify", get(audit::verify))
         .route("/api/v1/security-events", get(audit::security_events))
+        .route(
+            "/api/v1/inbound-requests",
+            get(inbound::list).post(inbound::create),
+        )
+        .route(
+            "/api/v1/inbound-requests/{id}",
+            get(inbound::get).patch(inbound::update),
+        )
+        .route("/api/v1/inbound-requests/{id}/claim", post(inbound::claim))
+        .route(
+            "/api/v1/inbound-requests/{id}/handover",
+            post(inbound::handover),
+        )
+        .route(
+            "/api/v1/inbound-requests/{id}/next-steps",
+            post(inbound::add_step),
+        )
+        .route(
+            "/api/v1/inbound-requests/{id}/next-steps/{step_id}",
+            axum::routing::patch(inbound::update_step),
+        )
+        .route(
+            "/api/v1/inbound-requests/{id}/accept",
+            post(inbound::accept),
+        )
+        .route(
+            "/api/v1/inbound-requests/{id}/decline",
+            post(inbound::decline),
+        )
+        .route("/api/v1/inbound-requests/{id}/spam", post(inbound::spam))
+        .route(
+            "/api/v1/inbound-requests/{id}/deliveries",
+            get(inbound::deliveries),
+        )
+        .route("/api/v1/webhooks", get(outbox::list).post(outbox::create))
+        .route("/api/v1/webhooks/{id}", delete(outbox::remove))
+        .route("/api/v1/webhooks/{id}/test", post(outbox::test))
+        .route("/api/v1/webhooks/{id}/deliveries", get(outbox::deliveries))
+        .route("/api/v1/outbox", get(outbox::outbox))
+        .route("/api/v1/outbox/{id}/retry", post(outbox::retry))
+        .route("/api/v1/outbox/{id}/discard", post(outbox::discard))
         .route(
             "/api/v1/delivery-models",
             get(delivery::list).post(delivery::create),

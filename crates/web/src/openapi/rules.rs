@@ -10,6 +10,8 @@
 use partnerhub_domain::audit::AuditEntity;
 use partnerhub_domain::delivery::{ATTRIBUTES, MAX_CELL};
 use partnerhub_domain::documents::{Audience, Sharing, MAX_FOLDER, MAX_TITLE, MAX_URL};
+use partnerhub_domain::inbound::{self, Interest, ReceivedVia, RequestState};
+use partnerhub_domain::notify::Event;
 use partnerhub_domain::organization::{OrgKind, Role, MAX_EMAIL, MAX_NAME};
 use partnerhub_domain::partner::{MAX_CONTACTS, MAX_DESCRIPTION};
 use partnerhub_domain::scorecard::{Criterion, MAX_NOTE, MAX_SCORE};
@@ -38,6 +40,8 @@ enum Rule {
     Password,
     /// An integer within bounds.
     Int(i64, i64),
+    /// A calendar date, `YYYY-MM-DD`.
+    Date,
     /// A list of at most this many items, each under the rule (`None`: items are references).
     Items(usize, Option<Box<Rule>>),
     /// An object holding exactly these properties, each required text.
@@ -194,6 +198,10 @@ fn apply(s: &mut Value, rule: &Rule) {
             set(s, "maxLength", json!(credentials::MAX_PASSWORD));
             set(s, "pattern", json!(required_text_pattern()));
         }
+        Rule::Date => {
+            set(s, "format", json!("date"));
+            set(s, "pattern", json!("^[0-9]{4}-[0-9]{2}-[0-9]{2}$"));
+        }
         Rule::Int(min, max) => {
             set(s, "minimum", json!(min));
             set(s, "maximum", json!(max));
@@ -288,25 +296,83 @@ fn body_rules() -> Vec<(&'static str, &'static str, Rule)> {
             "attributes",
             Attributes(ATTRIBUTES, MAX_CELL),
         ),
+        ("WebhookBody", "name", Identifier(200)),
+        ("WebhookBody", "url", Url(false)),
+        (
+            "WebhookBody",
+            "events",
+            Items(
+                Event::CODES.len(),
+                Some(Box::new(Codes(Event::CODES, false))),
+            ),
+        ),
+        ("StepBody", "text", RequiredText(inbound::MAX_STEP)),
+        ("StepBody", "owner_id", Int(1, i64::MAX)),
+        ("StepBody", "due_on", Date),
+        ("StepPatchBody", "text", RequiredText(inbound::MAX_STEP)),
+        ("StepPatchBody", "owner_id", Int(1, i64::MAX)),
+        ("StepPatchBody", "due_on", Date),
+        ("AcceptBody", "family", Codes(Family::CODES, true)),
+        ("AcceptBody", "category", Codes(Category::CODES, false)),
+        (
+            "AcceptBody",
+            "integration_direction",
+            Codes(IntegrationDirection::CODES, true),
+        ),
+        ("AcceptBody", "track", Codes(Track::CODES, false)),
+        ("DeclineBody", "reason", RequiredText(inbound::MAX_STEP)),
+        ("HandoverBody", "lead_id", Int(1, i64::MAX)),
+    ]
+    .into_iter()
+    .chain(inbound_rules("InboundBody"))
+    .chain(inbound_rules("InboundPatchBody"))
+    .chain([("InboundPatchBody", "notes", Text(inbound::MAX_ANSWER))])
+    .collect()
+}
+
+/// The rules of a request's answers, in the body that creates one and the one that changes it.
+fn inbound_rules(schema: &'static str) -> Vec<(&'static str, &'static str, Rule)> {
+    use Rule::*;
+    vec![
+        (schema, "company", Identifier(MAX_NAME)),
+        (schema, "website", Url(true)),
+        (schema, "contact_name", Identifier(MAX_NAME)),
+        (schema, "contact_email", Email),
+        (schema, "interest", Codes(Interest::CODES, false)),
+        (schema, "integration", RequiredText(inbound::MAX_ANSWER)),
+        (schema, "benefits", RequiredText(inbound::MAX_ANSWER)),
+        (schema, "relationship", RequiredText(inbound::MAX_ANSWER)),
+        (schema, "document_url", Url(true)),
+        (schema, "received_via", Codes(ReceivedVia::CODES, false)),
     ]
 }
 
-/// The rules of query parameters, by name wherever they appear.
-fn parameter_rules() -> Vec<(&'static str, Rule)> {
+/// The rules of query parameters: `(path, name, rule)`, the path `None` for every path where
+/// the name appears.
+fn parameter_rules() -> Vec<(Option<&'static str>, &'static str, Rule)> {
     use Rule::*;
     vec![
-        ("family", Codes(Family::CODES, true)),
-        ("category", Codes(Category::CODES, true)),
-        ("track", Codes(Track::CODES, true)),
-        ("status", Codes(PartnerStatus::CODES, true)),
-        ("kind", Codes(OrgKind::CODES, true)),
-        ("role", Codes(Role::CODES, true)),
-        ("event", Codes(SecurityEvent::CODES, true)),
-        ("entity_type", Codes(AuditEntity::CODES, true)),
-        ("q", Text(200)),
-        ("entity_id", Text(100)),
+        (None, "family", Codes(Family::CODES, true)),
+        (None, "category", Codes(Category::CODES, true)),
+        (None, "track", Codes(Track::CODES, true)),
+        (None, "status", Codes(PartnerStatus::CODES, true)),
+        (None, "kind", Codes(OrgKind::CODES, true)),
+        (None, "role", Codes(Role::CODES, true)),
+        (None, "event", Codes(SecurityEvent::CODES, true)),
+        (None, "entity_type", Codes(AuditEntity::CODES, true)),
+        (None, "q", Text(200)),
+        (None, "entity_id", Text(100)),
+        (
+            Some("/api/v1/inbound-requests"),
+            "state",
+            Codes(RequestState::CODES, true),
+        ),
+        (Some("/api/v1/outbox"), "state", Codes(OUTBOX_STATES, true)),
     ]
 }
+
+/// The states a delivery may be listed by.
+const OUTBOX_STATES: &[&str] = &["pending", "failed", "running", "done", "dead", "discarded"];
 
 /// The error statuses any operation can answer, and when.
 fn error_statuses(method: &str, has_body: bool) -> Vec<(&'static str, &'static str)> {
@@ -397,7 +463,11 @@ pub fn complete(doc: &mut Value) {
                     let Some(schema) = param.get_mut("schema") else {
                         continue;
                     };
-                    if let Some((_, rule)) = params.iter().find(|(n, _)| *n == name) {
+                    let rule = params
+                        .iter()
+                        .find(|(p, n, _)| *n == name && p.is_some_and(|p| p == path))
+                        .or_else(|| params.iter().find(|(p, n, _)| *n == name && p.is_none()));
+                    if let Some((_, _, rule)) = rule {
                         apply(schema, rule);
                     } else if schema["type"] == "string" && schema.get("pattern").is_none() {
                         schema["pattern"] = json!(text);

@@ -23,6 +23,7 @@ pub enum Section {
     Users,
     Audit,
     Security,
+    Inbound,
 }
 
 /// What the frame of a page shows: who is signed in, what they may open, and the form token.
@@ -37,6 +38,7 @@ pub struct Chrome {
     pub show_users: bool,
     pub show_audit: bool,
     pub show_security: bool,
+    pub show_inbound: bool,
     /// A one-line confirmation of what just happened ("Partner saved").
     pub notice: Option<&'static str>,
 }
@@ -53,6 +55,7 @@ impl Chrome {
             show_users: session.may(Action::ManageUsers),
             show_audit: session.may(Action::ReadFullAudit),
             show_security: session.may(Action::ReadSecurityLog),
+            show_inbound: session.may(Action::ReadInboundRequests),
             notice: None,
         }
     }
@@ -72,6 +75,7 @@ impl Chrome {
             Section::Users => "users",
             Section::Audit => "audit",
             Section::Security => "security",
+            Section::Inbound => "inbound",
         };
         current == name
     }
@@ -92,6 +96,12 @@ fn notice(code: &str) -> Option<&'static str> {
         }
         "user-activated" => "User reactivated.",
         "user-moved" => "User moved to the other organization.",
+        "claimed" => "You lead this request now; the alliances channel is told.",
+        "handed-over" => "The lead was handed over.",
+        "step-added" => "Next step recorded.",
+        "declined" => "Request declined.",
+        "spam" => "Request marked as spam: it is hidden from the list.",
+        "logged" => "Request logged; the alliances channel is told.",
         "model-saved" => "Delivery model saved.",
         _ => return None,
     })

@@ -9,6 +9,8 @@ mod admin;
 mod delivery;
 mod documents;
 mod forms;
+mod inbound;
+pub mod intake;
 mod layout;
 mod login;
 mod partner_form;
@@ -29,6 +31,21 @@ pub fn router() -> Router<AppState> {
         .route("/", get(|| async { Redirect::to("/partners") }))
         .route("/static/{file}", get(layout::stylesheet))
         .route("/login", get(login::form).post(login::submit))
+        .route("/partner-with-us", get(intake::form).post(intake::submit))
+        .route("/inbound", get(inbound::list).post(inbound::log))
+        .route("/inbound/new", get(inbound::new))
+        .route("/inbound/{id}", get(inbound::show))
+        .route("/inbound/{id}/claim", post(inbound::claim))
+        .route("/inbound/{id}/handover", post(inbound::handover))
+        .route("/inbound/{id}/steps", post(inbound::add_step))
+        .route(
+            "/inbound/{id}/steps/{step_id}/done",
+            post(inbound::toggle_step),
+        )
+        .route("/inbound/{id}/notes", post(inbound::notes))
+        .route("/inbound/{id}/accept", post(inbound::accept))
+        .route("/inbound/{id}/decline", post(inbound::decline))
+        .route("/inbound/{id}/spam", post(inbound::spam))
         .route("/logout", post(login::logout))
         .route("/partners", get(partners::list).post(partner_form::create))
         .route("/partners/new", get(partner_form::new))

@@ -1,6 +1,8 @@
 //! Configuration: command-line flags, environment variables and an optional TOML file, in that
 //! order of precedence, resolved into one [`Settings`].
 
+mod outbound;
+
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 
@@ -39,8 +41,15 @@ struct FileConfig {
     login_attempts_per_address: Option<u32>,
     trusted_proxies: Option<Vec<String>>,
     audit_key_file: Option<PathBuf>,
+    outbound_allow_hosts: Option<Vec<String>>,
     #[serde(default)]
     scorecard: ScorecardConfig,
+    #[serde(default)]
+    notifications: outbound::NotificationsFile,
+    #[serde(default)]
+    smtp: outbound::SmtpFile,
+    #[serde(default)]
+    gitlab: outbound::GitLabFile,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -66,6 +75,10 @@ pub struct Settings {
     pub login_attempts_per_address: u32,
     /// Where the audit chain's key is read from (see `keys.rs`).
     pub audit_key: AuditKeySource,
+    /// Where notifications go (secrets inside never print).
+    pub outbox: partnerhub_app::outbox::OutboxConfig,
+    /// Hours after which an unclaimed inbound request is reminded of.
+    pub triage_hours: i64,
     /// Reverse proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Vec<IpAddr>,
     pub weights: Weights,
@@ -131,6 +144,30 @@ impl Settings {
             }
             _ => None,
         };
+        let triage_hours = match std::env::var("PARTNERHUB_TRIAGE_HOURS").ok() {
+            Some(v) => v.trim().parse::<i64>().map_err(|_| {
+                anyhow::anyhow!(
+                    "configuration: PARTNERHUB_TRIAGE_HOURS: {v:?} is not a number of hours"
+                )
+            })?,
+            None => file.notifications.triage_hours.unwrap_or(48),
+        };
+        if !(1..=24 * 90).contains(&triage_hours) {
+            bail!("configuration: notifications.triage_hours must be between 1 and 2160");
+        }
+        let message_id_host = public_url
+            .as_ref()
+            .and_then(|u| u.host_str().map(str::to_string))
+            .unwrap_or_else(|| "partnerhub.localhost".into());
+        let outbox = outbound::resolve(
+            outbound::OutboundFile {
+                notifications: file.notifications,
+                smtp: file.smtp,
+                gitlab: file.gitlab,
+                allow_hosts: file.outbound_allow_hosts,
+            },
+            &message_id_host,
+        )?;
         let audit_key = if let Ok(hex) = std::env::var("PARTNERHUB_AUDIT_KEY") {
             AuditKeySource::Value(hex)
         } else if let Some(path) = std::env::var_os("PARTNERHUB_AUDIT_KEY_FILE")
@@ -152,6 +189,8 @@ impl Settings {
             login_attempts: file.login_attempts.unwrap_or(10).max(1),
             login_attempts_per_address: file.login_attempts_per_address.unwrap_or(50).max(1),
             audit_key,
+            outbox,
+            triage_hours,
             trusted_proxies,
             weights,
         })
@@ -172,12 +211,29 @@ impl Settings {
         }
     }
 
-    /// The operations' settings.
-    pub fn app_config(&self) -> AppConfig {
+    /// The configured public URL without its trailing slash, or `default`.
+    pub fn public_url_or(&self, default: &str) -> String {
+        self.public_url
+            .as_ref()
+            .map(|u| u.as_str().trim_end_matches('/').to_string())
+            .unwrap_or_else(|| default.to_string())
+    }
+
+    /// The operations' settings, for a server reached at `public_url` (the configured one, or
+    /// the address it is bound to), sealing secrets with `sealer`.
+    pub fn app_config(
+        &self,
+        public_url: String,
+        sealer: Option<partnerhub_app::secrets::Sealer>,
+    ) -> AppConfig {
         AppConfig {
             session_hours: self.session_hours,
             login_attempts: self.login_attempts,
             login_attempts_per_address: self.login_attempts_per_address,
+            outbox: self.outbox.clone(),
+            public_url,
+            sealer,
+            triage_hours: self.triage_hours,
             ..AppConfig::default()
         }
     }
