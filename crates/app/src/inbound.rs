@@ -350,7 +350,7 @@ impl App {
             partnerhub_domain::access::Denied::Forbidden,
         ))?;
         if record.lead.is_none() {
-            record.state.apply(RequestAction::Claim)?;
+            next(record.state, RequestAction::Claim)?;
         }
         let name = self.store().user(user).await?.name;
         let now = self.now_ms();
@@ -389,7 +389,7 @@ impl App {
         lead_id: i64,
     ) -> Result<InboundRecord, AppError> {
         let record = self.load(caller, Action::LeadInboundRequest, id).await?;
-        record.state.apply(RequestAction::HandOver)?;
+        next(record.state, RequestAction::HandOver)?;
         let new_lead = match self.store().user(lead_id).await {
             Ok(u) => u,
             Err(partnerhub_store::StoreError::NotFound) => {
@@ -428,7 +428,7 @@ impl App {
         input: &StepInput,
     ) -> Result<InboundRecord, AppError> {
         let record = self.load(caller, Action::LeadInboundRequest, id).await?;
-        let to = record.state.apply(RequestAction::RecordStep)?;
+        let to = next(record.state, RequestAction::RecordStep)?;
         let step = StepDraft::parse(input)?;
         Ok(self
             .store()
@@ -524,7 +524,7 @@ impl App {
         input: &AcceptInput,
     ) -> Result<(InboundRecord, PartnerRecord), AppError> {
         let record = self.load(caller, Action::LeadInboundRequest, id).await?;
-        record.state.apply(RequestAction::Accept)?;
+        next(record.state, RequestAction::Accept)?;
         let d = &record.draft;
         let domains = d
             .website
@@ -630,7 +630,7 @@ impl App {
             Ok(r) if r.lead.is_none() => self.load(caller, Action::ClaimInboundRequest, id).await?,
             _ => self.load(caller, Action::LeadInboundRequest, id).await?,
         };
-        record.state.apply(RequestAction::Decline)?;
+        next(record.state, RequestAction::Decline)?;
         let reason = inbound::parse_reason(reason)?;
         if notify && self.config().outbox.smtp.is_none() {
             return Err(AppError::Conflict(FieldError::new(
@@ -677,7 +677,7 @@ impl App {
     /// Marks a new request as spam: hidden from the default list.
     pub async fn spam_inbound(&self, caller: &Caller, id: i64) -> Result<InboundRecord, AppError> {
         let record = self.load(caller, Action::MarkInboundSpam, id).await?;
-        record.state.apply(RequestAction::MarkSpam)?;
+        next(record.state, RequestAction::MarkSpam)?;
         Ok(self.store().spam_inbound(&caller.who(), id).await?)
     }
 
@@ -744,6 +744,12 @@ impl App {
             overdue.len()
         )))
     }
+}
+
+/// The state `action` leads to; a request in another state is a conflict (409), as for
+/// anything decided on what the record is now.
+fn next(state: RequestState, action: RequestAction) -> Result<RequestState, AppError> {
+    state.apply(action).map_err(AppError::Conflict)
 }
 
 /// The host of an http(s) URL, lowercase.

@@ -22,6 +22,7 @@ use partnerhub_domain::{credentials, partner_csv};
 use serde_json::{json, Map, Value};
 
 /// What a value must be.
+#[derive(Clone)]
 enum Rule {
     /// One of these codes; `blank` also admits `""` (which means "none" or "any").
     Codes(&'static [&'static str], bool),
@@ -44,6 +45,8 @@ enum Rule {
     Date,
     /// A list of at most this many items, each under the rule (`None`: items are references).
     Items(usize, Option<Box<Rule>>),
+    /// A list of at least one and at most this many items, each under the rule.
+    SomeItems(usize, Box<Rule>),
     /// An object holding exactly these properties, each required text.
     Attributes(&'static [(&'static str, &'static str)], usize),
 }
@@ -205,6 +208,10 @@ fn apply(s: &mut Value, rule: &Rule) {
         Rule::Int(min, max) => {
             set(s, "minimum", json!(min));
             set(s, "maximum", json!(max));
+        }
+        Rule::SomeItems(max, items) => {
+            set(s, "minItems", json!(1));
+            apply(s, &Rule::Items(*max, Some(items.clone())));
         }
         Rule::Items(max, items) => {
             set(s, "maxItems", json!(max));
