@@ -308,10 +308,7 @@ fn body_rules() -> Vec<(&'static str, &'static str, Rule)> {
         (
             "WebhookBody",
             "events",
-            Items(
-                Event::CODES.len(),
-                Some(Box::new(Codes(Event::CODES, false))),
-            ),
+            SomeItems(Event::CODES.len(), Box::new(Codes(Event::CODES, false))),
         ),
         ("StepBody", "text", RequiredText(inbound::MAX_STEP)),
         ("StepBody", "owner_id", Int(1, i64::MAX)),
