@@ -6,6 +6,7 @@
 
 use crate::audit::AuditEntity;
 use crate::organization::Role;
+use crate::taxonomy::coded_enum;
 
 /// The authenticated person behind a request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,48 +35,120 @@ impl Scope {
     }
 }
 
-/// Something an actor wants to do.
+coded_enum! {
+    /// Something an actor wants to do. The label says it in a sentence, for
+    /// `docs/permissions.md`.
+    Action {
+        ListPartners = ("list_partners", "List and search partners"),
+        ReadPartner = ("read_partner", "Read a partner"),
+        CreatePartner = ("create_partner", "Create a partner"),
+        UpdatePartner = ("update_partner", "Change a partner"),
+        DeletePartner = ("delete_partner", "Delete a partner"),
+        ImportPartners = ("import_partners", "Import partners from CSV"),
+        ExportPartners = ("export_partners", "Export partners as CSV"),
+        /// The vendor's own assessment of a partner (scores and notes).
+        ReadScorecard = ("read_scorecard", "Read the vendor's scorecard of a partner"),
+        /// Documents with the `internal` audience.
+        ReadInternalDocuments = ("read_internal_documents", "Read internal documents"),
+        ManageDocuments = ("manage_documents", "Add and remove shared documents"),
+        ReadOrganizations = ("read_organizations", "Read organizations"),
+        ManageOrganizations = ("manage_organizations", "Create organizations"),
+        ManageUsers = ("manage_users", "Manage users and their tokens"),
+        ManageOwnTokens = ("manage_own_tokens", "Issue and revoke one's own API tokens"),
+        /// The history of one entity.
+        ReadEntityAudit = ("read_entity_audit", "Read one record's history"),
+        /// The whole audit log.
+        ReadFullAudit = ("read_full_audit", "Read and verify the whole audit log"),
+        /// Sign-ins, sign-outs and refused sign-ins.
+        ReadSecurityLog = ("read_security_log", "Read the security log"),
+        /// Webhook subscriptions (their URLs and signing secrets).
+        ManageWebhooks = ("manage_webhooks", "Manage webhook subscriptions"),
+        /// The outbox: deliveries waiting, failed or dead, to retry or discard.
+        ManageOutbox = ("manage_outbox", "See, retry and discard deliveries"),
+        /// Inbound alliance requests: the triage list and each request.
+        ReadInboundRequests = ("read_inbound_requests", "Read inbound alliance requests"),
+        /// Log a request received elsewhere (email, an event, a colleague).
+        LogInboundRequest = ("log_inbound_request", "Log a request received elsewhere"),
+        /// Take the lead on a new request.
+        ClaimInboundRequest = ("claim_inbound_request", "Take the lead on a new request"),
+        /// What the lead does: hand over, record next steps and notes, accept, decline.
+        LeadInboundRequest = ("lead_inbound_request", "Hand over, record next steps, accept or decline a request"),
+        /// Hide a new request as spam.
+        MarkInboundSpam = ("mark_inbound_spam", "Mark a new request as spam"),
+        ReadDeliveryModels = ("read_delivery_models", "Read the delivery models"),
+        EditDeliveryModels = ("edit_delivery_models", "Edit the delivery models"),
+    }
+}
+
+/// How far a role's right to an action reaches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Action {
-    ListPartners,
-    ReadPartner,
-    CreatePartner,
-    UpdatePartner,
-    DeletePartner,
-    ImportPartners,
-    ExportPartners,
-    /// The vendor's own assessment of a partner (scores and notes).
-    ReadScorecard,
-    /// Documents with the `internal` audience.
-    ReadInternalDocuments,
-    ManageDocuments,
-    ReadOrganizations,
-    ManageOrganizations,
-    ManageUsers,
-    ManageOwnTokens,
-    /// The history of one entity.
-    ReadEntityAudit,
-    /// The whole audit log.
-    ReadFullAudit,
-    /// Sign-ins, sign-outs and refused sign-ins.
-    ReadSecurityLog,
-    /// Webhook subscriptions (their URLs and signing secrets).
-    ManageWebhooks,
-    /// The outbox: deliveries waiting, failed or dead, to retry or discard.
-    ManageOutbox,
-    /// Inbound alliance requests: the triage list and each request.
-    ReadInboundRequests,
-    /// Log a request received elsewhere (email, an event, a colleague).
-    LogInboundRequest,
-    /// Take the lead on a new request.
-    ClaimInboundRequest,
-    /// What the lead does: hand over, record next steps and notes, accept, decline. The
-    /// request's lead, or an admin.
-    LeadInboundRequest,
-    /// Hide a new request as spam.
-    MarkInboundSpam,
-    ReadDeliveryModels,
-    EditDeliveryModels,
+pub enum Reach {
+    /// Not at all.
+    No,
+    /// Records of the actor's own organization (the actor's own, for tokens); another
+    /// organization's record is reported as not found.
+    Own,
+    /// Records the actor leads; one nobody leads yet must be claimed first.
+    Lead,
+    /// Every record.
+    All,
+}
+
+impl Reach {
+    /// How `docs/permissions.md` writes it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Reach::No => "—",
+            Reach::Own => "own organization",
+            Reach::Lead => "as lead",
+            Reach::All => "all",
+        }
+    }
+}
+
+use Reach::{All, Lead, No, Own};
+
+/// The policy: what each role may do, and how far. Columns in [`Role::ALL`]'s order: admin,
+/// alliances, support, finance, partner, customer. Every action has exactly one row.
+#[rustfmt::skip]
+pub const PERMISSIONS: &[(Action, [Reach; 6])] = &[
+    //                               admin alliances support finance partner customer
+    (Action::ListPartners,          [All, All,  All, All, Own, No]),
+    (Action::ReadPartner,           [All, All,  All, All, Own, No]),
+    (Action::CreatePartner,         [All, All,  No,  No,  No,  No]),
+    (Action::UpdatePartner,         [All, All,  No,  No,  No,  No]),
+    (Action::DeletePartner,         [All, All,  No,  No,  No,  No]),
+    (Action::ImportPartners,        [All, All,  No,  No,  No,  No]),
+    (Action::ExportPartners,        [All, All,  All, All, No,  No]),
+    (Action::ReadScorecard,         [All, All,  All, All, No,  No]),
+    (Action::ReadInternalDocuments, [All, All,  All, All, No,  No]),
+    (Action::ManageDocuments,       [All, All,  No,  No,  No,  No]),
+    (Action::ReadOrganizations,     [All, All,  All, All, Own, Own]),
+    // Support registers the customer organizations whose tickets it works.
+    (Action::ManageOrganizations,   [All, All,  All, No,  No,  No]),
+    (Action::ManageUsers,           [All, No,   No,  No,  No,  No]),
+    (Action::ManageOwnTokens,       [Own, Own,  Own, Own, Own, Own]),
+    (Action::ReadEntityAudit,       [All, All,  All, All, No,  No]),
+    (Action::ReadFullAudit,         [All, No,   No,  No,  No,  No]),
+    (Action::ReadSecurityLog,       [All, No,   No,  No,  No,  No]),
+    (Action::ManageWebhooks,        [All, No,   No,  No,  No,  No]),
+    (Action::ManageOutbox,          [All, No,   No,  No,  No,  No]),
+    (Action::ReadInboundRequests,   [All, All,  All, All, No,  No]),
+    (Action::LogInboundRequest,     [All, All,  All, All, No,  No]),
+    (Action::ClaimInboundRequest,   [All, All,  No,  No,  No,  No]),
+    (Action::LeadInboundRequest,    [All, Lead, No,  No,  No,  No]),
+    (Action::MarkInboundSpam,       [All, All,  No,  No,  No,  No]),
+    (Action::ReadDeliveryModels,    [All, All,  All, All, All, All]),
+    (Action::EditDeliveryModels,    [All, No,   No,  No,  No,  No]),
+];
+
+/// How far `role`'s right to `action` reaches, from [`PERMISSIONS`].
+pub fn reach(role: Role, action: Action) -> Reach {
+    let column = Role::ALL.iter().position(|r| *r == role).unwrap_or(0);
+    PERMISSIONS
+        .iter()
+        .find(|(a, _)| *a == action)
+        .map_or(No, |(_, row)| row[column])
 }
 
 /// What an action is done to, with the relations the policy decides on.
@@ -89,11 +162,6 @@ pub enum Resource {
     Led { lead: Option<i64> },
 }
 
-/// Actions only the record's lead (or an admin) may take, whatever else the role allows.
-fn needs_lead(action: Action) -> bool {
-    matches!(action, Action::LeadInboundRequest)
-}
-
 /// Why an action was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum Denied {
@@ -103,6 +171,9 @@ pub enum Denied {
     /// The target lies outside the actor's organization: reported as absent.
     #[error("not found")]
     NotFound,
+    /// The action is the lead's, and nobody leads the record yet.
+    #[error("nobody leads this yet: claim it first")]
+    Unclaimed,
 }
 
 impl Actor {
@@ -117,28 +188,7 @@ impl Actor {
 
     /// Whether the role may ever perform `action`, whatever the target.
     pub fn may(&self, action: Action) -> bool {
-        use Action::*;
-        use Role::*;
-        match action {
-            ListPartners | ReadPartner => {
-                matches!(self.role, Admin | Alliances | Support | Finance | Partner)
-            }
-            CreatePartner | UpdatePartner | DeletePartner | ImportPartners | ManageDocuments => {
-                matches!(self.role, Admin | Alliances)
-            }
-            // Support registers the customer organizations whose tickets it works.
-            ManageOrganizations => matches!(self.role, Admin | Alliances | Support),
-            ExportPartners | ReadInternalDocuments | ReadEntityAudit | ReadScorecard => {
-                self.role.is_staff()
-            }
-            ReadOrganizations | ManageOwnTokens | ReadDeliveryModels => true,
-            ReadInboundRequests | LogInboundRequest => self.role.is_staff(),
-            ClaimInboundRequest | LeadInboundRequest | MarkInboundSpam => {
-                matches!(self.role, Admin | Alliances)
-            }
-            ManageUsers | ReadFullAudit | ReadSecurityLog | ManageWebhooks | ManageOutbox
-            | EditDeliveryModels => self.role == Admin,
-        }
+        reach(self.role, action) != No
     }
 
     /// May this actor read the history of one entity (of `org`, when it belongs to one)? Only
@@ -148,20 +198,22 @@ impl Actor {
         self.authorize(history_read_action(entity), org)
     }
 
-    /// The check by resource: the role's right, the organization's scope, and the relation
-    /// the action needs (being the lead).
+    /// The check by resource: the role's reach for the action (from [`PERMISSIONS`]) against
+    /// the relations the resource states.
     pub fn authorize_on(&self, action: Action, resource: &Resource) -> Result<(), Denied> {
-        let org = match resource {
-            Resource::Org(o) => Some(*o),
-            _ => None,
-        };
-        self.authorize(action, org)?;
-        if let Resource::Led { lead } = resource {
-            if needs_lead(action) && self.role != Role::Admin && *lead != Some(self.user_id) {
-                return Err(Denied::Forbidden);
-            }
+        match *resource {
+            Resource::Global => self.authorize(action, None),
+            Resource::Org(org) => self.authorize(action, Some(org)),
+            Resource::Led { lead } => match reach(self.role, action) {
+                No => Err(Denied::Forbidden),
+                Own | All => Ok(()),
+                Lead => match lead {
+                    Some(l) if l == self.user_id => Ok(()),
+                    Some(_) => Err(Denied::Forbidden),
+                    None => Err(Denied::Unclaimed),
+                },
+            },
         }
-        Ok(())
     }
 
     /// The one check: may this actor perform `action` on data of `target_org` (None when the
@@ -294,6 +346,11 @@ mod tests {
             actor(Role::Admin, 1).authorize_on(Action::LeadInboundRequest, &led),
             Ok(())
         );
+        assert_eq!(
+            other.authorize_on(Action::LeadInboundRequest, &Resource::Led { lead: None }),
+            Err(Denied::Unclaimed),
+            "nobody leads it: claim it first"
+        );
         let support = actor(Role::Support, 1);
         assert_eq!(
             support.authorize_on(Action::LogInboundRequest, &Resource::Global),
@@ -307,6 +364,27 @@ mod tests {
             actor(Role::Partner, 5).authorize_on(Action::ReadInboundRequests, &Resource::Global),
             Err(Denied::Forbidden)
         );
+    }
+
+    #[test]
+    fn every_action_has_exactly_one_row_in_the_policy() {
+        for action in Action::ALL {
+            let rows = PERMISSIONS.iter().filter(|(a, _)| a == action).count();
+            assert_eq!(rows, 1, "{action:?} has {rows} rows in PERMISSIONS");
+        }
+        assert_eq!(PERMISSIONS.len(), Action::ALL.len());
+        assert_eq!(Role::ALL.len(), 6, "one column per role");
+        // Only vendor staff reach every organization's records.
+        for (action, row) in PERMISSIONS {
+            for (role, r) in Role::ALL.iter().zip(row) {
+                if !role.is_staff() {
+                    assert_ne!(*r, Reach::Lead, "{action:?}: {role:?} leads nothing");
+                    if *action != Action::ReadDeliveryModels {
+                        assert_ne!(*r, Reach::All, "{action:?}: {role:?} is one organization's");
+                    }
+                }
+            }
+        }
     }
 
     #[test]

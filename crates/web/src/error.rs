@@ -121,6 +121,9 @@ impl From<Denied> for ApiError {
         match d {
             Denied::Forbidden => Self::forbidden(),
             Denied::NotFound => Self::not_found(),
+            Denied::Unclaimed => {
+                Self::field(StatusCode::CONFLICT, "unclaimed", "lead", d.to_string())
+            }
         }
     }
 }

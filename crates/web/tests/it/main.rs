@@ -46,4 +46,6 @@ mod isolation;
 mod login;
 mod openapi;
 mod partners;
+mod sinks;
 mod validation;
+mod workflow;
