@@ -99,7 +99,7 @@ impl Reach {
     pub fn label(self) -> &'static str {
         match self {
             Reach::No => "—",
-            Reach::Own => "own organization",
+            Reach::Own => "own",
             Reach::Lead => "as lead",
             Reach::All => "all",
         }

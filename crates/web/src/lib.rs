@@ -15,6 +15,7 @@ pub mod health;
 pub mod input;
 pub mod metrics;
 pub mod openapi;
+pub mod permissions;
 pub mod state;
 pub mod views;
 

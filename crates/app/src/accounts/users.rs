@@ -84,8 +84,15 @@ impl App {
 
     /// One account.
     pub async fn user(&self, caller: &Caller, id: i64) -> Result<User, AppError> {
-        caller.authorize(Action::ManageUsers, None)?;
-        Ok(self.store().user(id).await?)
+        self.managed_user(caller, id).await
+    }
+
+    /// The account `id`, with the policy's decision on it: another organization's account is
+    /// "not found" to a user who sees only their own.
+    async fn managed_user(&self, caller: &Caller, id: i64) -> Result<User, AppError> {
+        let user = self.store().user(id).await?;
+        caller.authorize(Action::ManageUsers, Some(user.org_id))?;
+        Ok(user)
     }
 
     /// An account by email address.
@@ -115,7 +122,7 @@ impl App {
         id: i64,
         active: bool,
     ) -> Result<User, AppError> {
-        caller.authorize(Action::ManageUsers, None)?;
+        self.managed_user(caller, id).await?;
         if !active && caller.user_id() == Some(id) {
             return Err(AppError::Conflict(FieldError::new(
                 "id",
@@ -132,7 +139,7 @@ impl App {
     /// Moves a partner or customer user to another organization of its kind; staff belong to
     /// the vendor and cannot move.
     pub async fn move_user(&self, caller: &Caller, id: i64, org_id: i64) -> Result<User, AppError> {
-        caller.authorize(Action::ManageUsers, None)?;
+        self.managed_user(caller, id).await?;
         Ok(self.store().move_user(&caller.who(), id, org_id).await?)
     }
 

@@ -46,6 +46,7 @@ mod isolation;
 mod login;
 mod openapi;
 mod partners;
+mod permissions;
 mod sinks;
 mod validation;
 mod workflow;
