@@ -6,6 +6,7 @@ mod config;
 mod demo;
 mod keys;
 mod kpi;
+mod outbox;
 mod serve;
 mod users;
 
@@ -46,6 +47,11 @@ enum Command {
         #[command(subcommand)]
         command: users::AuditCommand,
     },
+    /// Deliveries pending, failed or dead: list, retry, discard.
+    Outbox {
+        #[command(subcommand)]
+        command: outbox::OutboxCommand,
+    },
     /// Alliances KPIs from telemetry files (pings, download logs).
     Kpi(kpi::KpiArgs),
 }
@@ -78,6 +84,7 @@ fn run_with_store(global: &GlobalArgs, command: Command) -> anyhow::Result<ExitC
             Command::User { command } => users::user(&settings, command).await,
             Command::Token { command } => users::token(&settings, command).await,
             Command::Audit { command } => users::audit(&settings, command).await,
+            Command::Outbox { command } => outbox::outbox(&settings, command).await,
             Command::Kpi(_) => unreachable_kpi(),
         }
     })

@@ -342,4 +342,16 @@ impl Store {
         .await)?;
         Ok(rows)
     }
+
+    /// How many deliveries each channel has in each state (`failed` for pending ones tried
+    /// before), for the metrics: `(channel, state, count)`.
+    pub async fn deliveries_by_channel(&self) -> Result<Vec<(String, String, i64)>, StoreError> {
+        let rows: Vec<(String, String, i64)> = on_pool!(self, p => sqlx::query_as(
+            "SELECT channel, CASE WHEN state = 'pending' AND attempts > 0 THEN 'failed' ELSE state END AS s, COUNT(*) \
+             FROM jobs WHERE channel IS NOT NULL GROUP BY channel, s ORDER BY channel, s",
+        )
+        .fetch_all(p)
+        .await)?;
+        Ok(rows)
+    }
 }

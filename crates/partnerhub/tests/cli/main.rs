@@ -8,6 +8,8 @@ use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+mod outbox;
+
 fn partnerhub(data_dir: &Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_partnerhub"));
     cmd.arg("--data-dir").arg(data_dir);
@@ -50,8 +52,15 @@ struct Server {
 
 impl Server {
     fn start(data_dir: &Path) -> Server {
+        Self::start_with(data_dir, &["--demo"], &[])
+    }
+
+    /// `serve --addr 127.0.0.1:0` with more arguments and environment variables.
+    fn start_with(data_dir: &Path, args: &[&str], envs: &[(&str, &str)]) -> Server {
         let mut child = partnerhub(data_dir)
-            .args(["serve", "--demo", "--addr", "127.0.0.1:0"])
+            .args(["serve", "--addr", "127.0.0.1:0"])
+            .args(args)
+            .envs(envs.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()

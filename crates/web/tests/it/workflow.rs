@@ -292,6 +292,15 @@ async fn a_new_request_reaches_the_alliances_channel_once_even_after_the_channel
         .as_str()
         .unwrap()
         .contains("Slow Co"));
+    // The metrics count the outbox from the table, whichever process delivered.
+    let metrics = flow.call(Method::GET, "/metrics", None, None).await.text;
+    for line in [
+        "partnerhub_outbox_deliveries{channel=\"chat\",state=\"done\"} 2",
+        "partnerhub_outbox_depth{state=\"dead\"} 0",
+        "partnerhub_outbox_depth{state=\"pending\"} 0",
+    ] {
+        assert!(metrics.contains(line), "{line} not in\n{metrics}");
+    }
     flow.stop().await;
 }
 
