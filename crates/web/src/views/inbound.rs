@@ -13,8 +13,9 @@ use partnerhub_app::inbound::{AcceptInput, StepChange};
 use partnerhub_domain::audit::AuditEntity;
 use partnerhub_domain::inbound::{InboundInput, Interest, ReceivedVia, RequestState, StepInput};
 use partnerhub_domain::taxonomy::{IntegrationDirection, Track};
-use partnerhub_store::{InboundFilter, InboundRecord, JobRecord, User};
+use partnerhub_store::{InboundFilter, InboundRecord, User};
 
+use super::admin::outbound::DeliveryLine;
 use super::forms::{choices, parse_id, Choice, ChoiceGroup, Errors, Fields, Posted, Rejected};
 use super::layout::{render_status, Chrome, PageResult, Section};
 use super::partner_page::{changes, Change};
@@ -168,14 +169,6 @@ pub struct StepLine {
     pub overdue: bool,
 }
 
-/// One delivery on the request page.
-pub struct DeliveryLine {
-    pub channel: String,
-    pub state: String,
-    pub attempts: i64,
-    pub error: String,
-}
-
 /// One change of the request's history.
 pub struct HistoryLine {
     pub at: String,
@@ -211,19 +204,6 @@ struct RequestPage {
 impl RequestPage {
     fn value(&self, name: &str) -> &str {
         self.fields.get(name)
-    }
-}
-
-fn delivery_line(j: &JobRecord) -> DeliveryLine {
-    DeliveryLine {
-        channel: j.channel.clone().unwrap_or_default(),
-        state: if j.is_failing() {
-            "failed".into()
-        } else {
-            j.state.code().into()
-        },
-        attempts: j.attempts,
-        error: j.last_error.clone().unwrap_or_default(),
     }
 }
 
@@ -277,7 +257,7 @@ async fn request_page(
                 overdue: !s.done && s.due_on.as_deref().is_some_and(|d| d < day.as_str()),
             })
             .collect(),
-        deliveries: deliveries.iter().map(delivery_line).collect(),
+        deliveries: deliveries.iter().map(DeliveryLine::new).collect(),
         history: history
             .iter()
             .map(|h| HistoryLine {

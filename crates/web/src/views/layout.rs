@@ -24,6 +24,8 @@ pub enum Section {
     Audit,
     Security,
     Inbound,
+    Outbox,
+    Webhooks,
 }
 
 /// What the frame of a page shows: who is signed in, what they may open, and the form token.
@@ -39,6 +41,8 @@ pub struct Chrome {
     pub show_audit: bool,
     pub show_security: bool,
     pub show_inbound: bool,
+    pub show_outbox: bool,
+    pub show_webhooks: bool,
     /// A one-line confirmation of what just happened ("Partner saved").
     pub notice: Option<&'static str>,
 }
@@ -56,6 +60,8 @@ impl Chrome {
             show_audit: session.may(Action::ReadFullAudit),
             show_security: session.may(Action::ReadSecurityLog),
             show_inbound: session.may(Action::ReadInboundRequests),
+            show_outbox: session.may(Action::ManageOutbox),
+            show_webhooks: session.may(Action::ManageWebhooks),
             notice: None,
         }
     }
@@ -76,6 +82,8 @@ impl Chrome {
             Section::Audit => "audit",
             Section::Security => "security",
             Section::Inbound => "inbound",
+            Section::Outbox => "outbox",
+            Section::Webhooks => "webhooks",
         };
         current == name
     }
@@ -103,6 +111,10 @@ fn notice(code: &str) -> Option<&'static str> {
         "spam" => "Request marked as spam: it is hidden from the list.",
         "logged" => "Request logged; the alliances channel is told.",
         "model-saved" => "Delivery model saved.",
+        "delivery-retried" => "Delivery put back in line: it goes out with the next run.",
+        "delivery-discarded" => "Delivery discarded.",
+        "webhook-deleted" => "Subscription deleted.",
+        "webhook-tested" => "Test event queued: it shows in the delivery log below.",
         _ => return None,
     })
 }

@@ -84,5 +84,21 @@ pub fn router() -> Router<AppState> {
         .route("/admin/users/{id}/move", post(admin::users::move_user))
         .route("/admin/audit", get(admin::logs::audit))
         .route("/admin/security", get(admin::logs::security))
+        .route("/admin/outbox", get(admin::outbound::outbox))
+        .route("/admin/outbox/{id}/retry", post(admin::outbound::retry))
+        .route("/admin/outbox/{id}/discard", post(admin::outbound::discard))
+        .route(
+            "/admin/webhooks",
+            get(admin::outbound::webhooks).post(admin::outbound::create_webhook),
+        )
+        .route("/admin/webhooks/{id}", get(admin::outbound::webhook))
+        .route(
+            "/admin/webhooks/{id}/test",
+            post(admin::outbound::test_webhook),
+        )
+        .route(
+            "/admin/webhooks/{id}/delete",
+            post(admin::outbound::delete_webhook),
+        )
         .fallback(layout::not_found)
 }

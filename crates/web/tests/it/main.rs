@@ -45,6 +45,7 @@ mod health;
 mod isolation;
 mod login;
 mod openapi;
+mod outbox_pages;
 mod partners;
 mod permissions;
 mod sinks;

@@ -29,7 +29,7 @@ on_both_databases!(
 );
 
 /// The operations' settings of these tests: a clock the test moves, the outbox configured.
-fn config(
+pub fn config(
     clock: &Arc<ManualClock>,
     chat: Option<String>,
     smtp: Option<u16>,
@@ -63,15 +63,15 @@ fn config(
 }
 
 /// A server and a worker over the test app's database, with `config`.
-struct Flow {
-    server: Instance,
+pub struct Flow {
+    pub server: Instance,
     worker: Worker,
     store: partnerhub_store::Store,
     http: reqwest::Client,
 }
 
 impl Flow {
-    async fn start(app: &TestApp, config: AppConfig) -> Self {
+    pub async fn start(app: &TestApp, config: AppConfig) -> Self {
         let server = Instance::start(&app.store, config.clone(), test_config()).await;
         let worker = Worker::new(App::new(app.store.clone(), config), WorkerConfig::default());
         Self {
@@ -82,7 +82,7 @@ impl Flow {
         }
     }
 
-    async fn call(
+    pub async fn call(
         &self,
         method: Method,
         path: &str,
@@ -111,7 +111,7 @@ impl Flow {
 
     /// Runs every due job; returns how many delivery attempts were made (scheduled jobs such
     /// as the hourly reminder run too, but are not counted).
-    async fn run_jobs(&self) -> usize {
+    pub async fn run_jobs(&self) -> usize {
         let attempts = |jobs: Vec<partnerhub_store::JobRecord>| {
             jobs.iter().map(|j| j.attempts as usize).sum::<usize>()
         };
@@ -125,7 +125,7 @@ impl Flow {
         attempts(self.store.jobs(&filter).await.unwrap()) - before
     }
 
-    async fn stop(self) {
+    pub async fn stop(self) {
         self.server.stop().await;
     }
 }
