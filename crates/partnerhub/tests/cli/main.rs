@@ -396,6 +396,56 @@ fn serve_demo_seeds_once_answers_and_stops_on_sigterm() {
             .unwrap()
             .iter()
             .all(|p| p["category"] == "platform_cloud"));
+
+        // Inbound requests in every state, a lead, next steps, one overdue.
+        let mut states = std::collections::BTreeSet::new();
+        let mut steps = Vec::new();
+        let mut leads = 0;
+        for state in [
+            "new",
+            "claimed",
+            "in_discussion",
+            "accepted",
+            "declined",
+            "spam",
+        ] {
+            let page: serde_json::Value = get(format!("/api/v1/inbound-requests?state={state}"))
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            for r in page["items"].as_array().unwrap() {
+                states.insert(r["state"].as_str().unwrap().to_string());
+                leads += usize::from(!r["lead"].is_null());
+                steps.extend(r["next_steps"].as_array().unwrap().iter().cloned());
+            }
+        }
+        assert_eq!(states.len(), 6, "{states:?}");
+        assert!(leads >= 3);
+        let today = time::OffsetDateTime::now_utc().date().to_string();
+        let overdue = steps
+            .iter()
+            .filter(|s| {
+                s["done"] == false && s["due_on"].as_str().is_some_and(|d| d < today.as_str())
+            })
+            .count();
+        assert_eq!(overdue, 1, "{steps:?}");
+        assert!(steps.iter().any(|s| s["done"] == true));
+        let accepted: serde_json::Value = get("/api/v1/inbound-requests?state=accepted".into())
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let partner = accepted["items"][0]["partner_id"].as_i64().unwrap();
+        let docs: serde_json::Value = get(format!("/api/v1/partners/{partner}/documents"))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert!(docs.to_string().contains("1HelmsmanDeploy"), "{docs}");
     });
     assert!(
         server.stop().success(),

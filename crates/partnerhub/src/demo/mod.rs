@@ -1,5 +1,8 @@
-//! The demo program: partners the handbook names, customers, users of every role and documents,
-//! so a newcomer sees Partnerhub working at once. Deterministic: the same data on every run.
+//! The demo program: partners the handbook names, customers, users of every role, documents and
+//! inbound requests in every state, so a newcomer sees Partnerhub working at once. The same data
+//! on every run (next steps fall due counting from the day of the run).
+
+mod inbound;
 
 use anyhow::Context;
 use partnerhub_domain::documents::{DocumentInput, SharedDocument};
@@ -369,10 +372,12 @@ pub async fn seed(store: &Store, vendor_id: i64, vendor: &str) -> anyhow::Result
         ),
     ];
     let mut manager_ids = Vec::new();
+    let mut alliances = Vec::new();
     for (email, name, role, org_id) in staff {
         let u = create_user(store, &who, &email, &name, role, org_id, &hash).await?;
         if role == Role::Alliances {
             manager_ids.push(u);
+            alliances.push(inbound::Staff { id: u, email });
         }
     }
 
@@ -507,6 +512,9 @@ pub async fn seed(store: &Store, vendor_id: i64, vendor: &str) -> anyhow::Result
                 });
             }
         }
+    }
+    if let [lead, colleague, ..] = alliances.as_slice() {
+        inbound::seed(store, vendor_id, vendor, lead, colleague).await?;
     }
     Ok(accounts)
 }
