@@ -14,6 +14,8 @@ use super::{rfc3339, ApiQuery};
 use crate::auth::Session;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::state::AppState;
+use axum::routing;
+use axum::Router;
 
 /// One audit row.
 #[derive(Debug, Serialize, ToSchema)]
@@ -223,4 +225,12 @@ pub async fn security_events(
         .security_events(&session.caller(), &filter)
         .await?;
     Ok(Json(rows.iter().map(security_view).collect()))
+}
+
+/// This resource's routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/audit", routing::get(list))
+        .route("/api/v1/audit/verify", routing::get(verify))
+        .route("/api/v1/security-events", routing::get(security_events))
 }

@@ -15,6 +15,8 @@ use super::{ApiJson, ApiPath};
 use crate::auth::Session;
 use crate::error::{ApiResult, ErrorBody};
 use crate::state::AppState;
+use axum::routing;
+use axum::Router;
 
 /// One delivery model (a column of the table).
 #[derive(Debug, Serialize, ToSchema)]
@@ -129,4 +131,11 @@ pub async fn replace(
         )
         .await?;
     Ok(Json(view(&rec)))
+}
+
+/// This resource's routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/delivery-models", routing::get(list).post(create))
+        .route("/api/v1/delivery-models/{id}", routing::put(replace))
 }

@@ -14,6 +14,8 @@ use super::{rfc3339, ApiJson, ApiPath};
 use crate::auth::Session;
 use crate::error::{ApiResult, ErrorBody};
 use crate::state::AppState;
+use axum::routing;
+use axum::Router;
 
 /// A document entry with its convention warnings.
 #[derive(Debug, Serialize, ToSchema)]
@@ -140,4 +142,17 @@ pub async fn remove(
         .delete_document(&session.who(), id, doc_id)
         .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// This resource's routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/api/v1/partners/{id}/documents",
+            routing::get(list).post(create),
+        )
+        .route(
+            "/api/v1/partners/{id}/documents/{doc_id}",
+            routing::delete(remove),
+        )
 }

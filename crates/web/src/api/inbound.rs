@@ -18,6 +18,8 @@ use crate::auth::{AuthRejection, Session};
 use crate::client::Client;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::state::AppState;
+use axum::routing;
+use axum::Router;
 
 /// A request as the API shows it.
 #[derive(Debug, Serialize, ToSchema)]
@@ -574,4 +576,40 @@ pub async fn deliveries(
         .inbound_deliveries(&session.caller(), id)
         .await?;
     Ok(Json(jobs.iter().map(delivery_view).collect()))
+}
+
+/// This resource's routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/inbound-requests", routing::get(list).post(create))
+        .route(
+            "/api/v1/inbound-requests/{id}",
+            routing::get(get).patch(update),
+        )
+        .route("/api/v1/inbound-requests/{id}/claim", routing::post(claim))
+        .route(
+            "/api/v1/inbound-requests/{id}/handover",
+            routing::post(handover),
+        )
+        .route(
+            "/api/v1/inbound-requests/{id}/next-steps",
+            routing::post(add_step),
+        )
+        .route(
+            "/api/v1/inbound-requests/{id}/next-steps/{step_id}",
+            routing::patch(update_step),
+        )
+        .route(
+            "/api/v1/inbound-requests/{id}/accept",
+            routing::post(accept),
+        )
+        .route(
+            "/api/v1/inbound-requests/{id}/decline",
+            routing::post(decline),
+        )
+        .route("/api/v1/inbound-requests/{id}/spam", routing::post(spam))
+        .route(
+            "/api/v1/inbound-requests/{id}/deliveries",
+            routing::get(deliveries),
+        )
 }

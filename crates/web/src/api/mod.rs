@@ -14,7 +14,7 @@ use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
-use axum::routing::{delete, get, post};
+use axum::routing::get;
 use axum::Router;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -23,97 +23,19 @@ use utoipa::ToSchema;
 use crate::error::ApiError;
 use crate::state::AppState;
 
+/// The API's routes: the document, `/me`, and each resource module's `routes()`.
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/openapi.json", get(crate::openapi::document))
         .route("/api/v1/me", get(users::me))
-        .route(
-            "/api/v1/partners",
-            get(partners::list).post(partners::create),
-        )
-        .route("/api/v1/partners/export.csv", get(partners::export_csv))
-        .route("/api/v1/partners/import", post(partners::import_csv))
-        .route(
-            "/api/v1/partners/{id}",
-            get(partners::get)
-                .patch(partners::update)
-                .delete(partners::remove),
-        )
-        .route(
-            "/api/v1/partners/{id}/documents",
-            get(documents::list).post(documents::create),
-        )
-        .route(
-            "/api/v1/partners/{id}/documents/{doc_id}",
-            delete(documents::remove),
-        )
-        .route(
-            "/api/v1/organizations",
-            get(organizations::list).post(organizations::create),
-        )
-        .route("/api/v1/organizations/{id}", get(organizations::get))
-        .route("/api/v1/users", get(users::list).post(users::create))
-        .route("/api/v1/users/{id}", get(users::get))
-        .route("/api/v1/users/{id}/deactivate", post(users::deactivate))
-        .route("/api/v1/users/{id}/activate", post(users::activate))
-        .route("/api/v1/users/{id}/move", post(users::move_user))
-        .route(
-            "/api/v1/tokens",
-            get(users::list_tokens).post(users::issue_token),
-        )
-        .route("/api/v1/tokens/{id}", delete(users::revoke_token))
-        .route("/api/v1/audit", get(audit::list))
-        .route("/api/v1/audit/verify", get(audit::verify))
-        .route("/api/v1/security-events", get(audit::security_events))
-        .route(
-            "/api/v1/inbound-requests",
-            get(inbound::list).post(inbound::create),
-        )
-        .route(
-            "/api/v1/inbound-requests/{id}",
-            get(inbound::get).patch(inbound::update),
-        )
-        .route("/api/v1/inbound-requests/{id}/claim", post(inbound::claim))
-        .route(
-            "/api/v1/inbound-requests/{id}/handover",
-            post(inbound::handover),
-        )
-        .route(
-            "/api/v1/inbound-requests/{id}/next-steps",
-            post(inbound::add_step),
-        )
-        .route(
-            "/api/v1/inbound-requests/{id}/next-steps/{step_id}",
-            axum::routing::patch(inbound::update_step),
-        )
-        .route(
-            "/api/v1/inbound-requests/{id}/accept",
-            post(inbound::accept),
-        )
-        .route(
-            "/api/v1/inbound-requests/{id}/decline",
-            post(inbound::decline),
-        )
-        .route("/api/v1/inbound-requests/{id}/spam", post(inbound::spam))
-        .route(
-            "/api/v1/inbound-requests/{id}/deliveries",
-            get(inbound::deliveries),
-        )
-        .route("/api/v1/webhooks", get(outbox::list).post(outbox::create))
-        .route("/api/v1/webhooks/{id}", delete(outbox::remove))
-        .route("/api/v1/webhooks/{id}/test", post(outbox::test))
-        .route("/api/v1/webhooks/{id}/deliveries", get(outbox::deliveries))
-        .route("/api/v1/outbox", get(outbox::outbox))
-        .route("/api/v1/outbox/{id}/retry", post(outbox::retry))
-        .route("/api/v1/outbox/{id}/discard", post(outbox::discard))
-        .route(
-            "/api/v1/delivery-models",
-            get(delivery::list).post(delivery::create),
-        )
-        .route(
-            "/api/v1/delivery-models/{id}",
-            axum::routing::put(delivery::replace),
-        )
+        .merge(partners::routes())
+        .merge(documents::routes())
+        .merge(organizations::routes())
+        .merge(users::routes())
+        .merge(audit::routes())
+        .merge(inbound::routes())
+        .merge(outbox::routes())
+        .merge(delivery::routes())
 }
 
 /// A JSON body whose deserialization errors name the field (`contacts[0].email`).

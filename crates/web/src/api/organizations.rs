@@ -14,6 +14,8 @@ use super::{rfc3339, ApiJson, ApiPath, ApiQuery, Page, Paging};
 use crate::auth::Session;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::state::AppState;
+use axum::routing;
+use axum::Router;
 
 /// An organization.
 #[derive(Debug, Serialize, ToSchema)]
@@ -151,4 +153,11 @@ pub async fn create(
         )
         .await?;
     Ok((StatusCode::CREATED, Json(view(&org))))
+}
+
+/// This resource's routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/organizations", routing::get(list).post(create))
+        .route("/api/v1/organizations/{id}", routing::get(get))
 }

@@ -14,6 +14,8 @@ use super::{rfc3339, ApiJson, ApiPath, ApiQuery};
 use crate::auth::Session;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::state::AppState;
+use axum::routing;
+use axum::Router;
 
 /// A webhook subscription (its URL shown only as set, with its last four characters).
 #[derive(Debug, Serialize, ToSchema)]
@@ -205,4 +207,16 @@ pub async fn discard(
     Ok(Json(delivery_view(
         &state.app().discard_delivery(&session.caller(), id).await?,
     )))
+}
+
+/// This resource's routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/webhooks", routing::get(list).post(create))
+        .route("/api/v1/webhooks/{id}", routing::delete(remove))
+        .route("/api/v1/webhooks/{id}/test", routing::post(test))
+        .route("/api/v1/webhooks/{id}/deliveries", routing::get(deliveries))
+        .route("/api/v1/outbox", routing::get(outbox))
+        .route("/api/v1/outbox/{id}/retry", routing::post(retry))
+        .route("/api/v1/outbox/{id}/discard", routing::post(discard))
 }

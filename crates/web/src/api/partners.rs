@@ -19,6 +19,8 @@ use super::{rfc3339, ApiJson, ApiPath, ApiQuery, Page};
 use crate::auth::Session;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::state::AppState;
+use axum::routing;
+use axum::Router;
 
 /// A partner as the API shows it.
 #[derive(Debug, Serialize, ToSchema)]
@@ -643,4 +645,16 @@ pub async fn import(state: &AppState, session: &Session, body: &[u8]) -> ApiResu
         )),
         Err((_, e)) => Err(e.into()),
     }
+}
+
+/// This resource's routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/partners", routing::get(list).post(create))
+        .route("/api/v1/partners/export.csv", routing::get(export_csv))
+        .route("/api/v1/partners/import", routing::post(import_csv))
+        .route(
+            "/api/v1/partners/{id}",
+            routing::get(get).patch(update).delete(remove),
+        )
 }

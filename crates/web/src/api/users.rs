@@ -14,6 +14,8 @@ use super::{rfc3339, ApiJson, ApiPath, ApiQuery, Page, Paging};
 use crate::auth::Session;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::state::AppState;
+use axum::routing;
+use axum::Router;
 
 /// A user account.
 #[derive(Debug, Serialize, ToSchema)]
@@ -324,4 +326,19 @@ pub async fn revoke_token(
 ) -> ApiResult<StatusCode> {
     state.app().revoke_own_token(&session.caller(), id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// This resource's routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/users", routing::get(list).post(create))
+        .route("/api/v1/users/{id}", routing::get(get))
+        .route("/api/v1/users/{id}/deactivate", routing::post(deactivate))
+        .route("/api/v1/users/{id}/activate", routing::post(activate))
+        .route("/api/v1/users/{id}/move", routing::post(move_user))
+        .route(
+            "/api/v1/tokens",
+            routing::get(list_tokens).post(issue_token),
+        )
+        .route("/api/v1/tokens/{id}", routing::delete(revoke_token))
 }

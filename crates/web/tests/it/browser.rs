@@ -1,6 +1,7 @@
 //! The UI in headless Chromium through chromedriver: sign in, create a partner with an invalid
 //! field and see the error beside it, fix it, find the partner in the list, and add a misnamed
-//! document to see the handbook's warning.
+//! document to see the handbook's warning; and an inbound request from the public form through
+//! the lead's claim and next step to the partner it becomes.
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -127,10 +128,126 @@ async fn a_partner_is_created_found_and_warned_about_in_the_browser() {
     let profile = tempfile::tempdir().unwrap();
     let c = driver.browser(&chromium, profile.path()).await;
     let outcome = walk(&app, &c).await;
+    // The second walk starts signed out: a visitor of the public page.
+    let outcome = match outcome {
+        Ok(()) => match c.delete_all_cookies().await {
+            Ok(()) => inbound_walk(&app, &c).await,
+            Err(e) => Err(format!("clearing cookies: {e}")),
+        },
+        e => e,
+    };
     c.close().await.unwrap();
     drop(driver);
     app.finish().await;
     outcome.unwrap();
+}
+
+/// A visitor asks to partner; an alliances member claims the request, records a next step and
+/// accepts it; the partner's page shows the request's document with its warnings.
+async fn inbound_walk(app: &TestApp, c: &Client) -> Result<(), String> {
+    let company = "Orbit CI";
+    c.goto(&app.url("/partner-with-us")).await.unwrap();
+    for (name, value) in [
+        ("company", company),
+        ("website", "https://orbit-ci.example"),
+        ("contact_name", "Nia Brooks"),
+        ("contact_email", "nia@orbit-ci.example"),
+        ("integration", "Runners that autoscale on spot instances"),
+        ("benefits", "Cheaper pipelines"),
+        ("relationship", "A technology partnership"),
+        ("document_url", "https://docs.example.com/orbit-proposal"),
+    ] {
+        fill(c, name, value).await;
+    }
+    choose(c, "interest", "technology").await;
+    click(c, "#send-request").await;
+    c.wait()
+        .for_element(Locator::Id("intake-done"))
+        .await
+        .map_err(|e| format!("the form did not confirm: {e}"))?;
+
+    // The alliances member signs in and finds it in the triage list.
+    c.goto(&app.url("/login")).await.unwrap();
+    fill(c, "email", &app.alliances.email).await;
+    fill(c, "password", PASSWORD).await;
+    click(c, "button[type='submit']").await;
+    c.wait()
+        .for_element(Locator::Id("new-partner"))
+        .await
+        .map_err(|e| format!("not signed in: {e}"))?;
+    c.goto(&app.url("/inbound")).await.unwrap();
+    c.wait()
+        .for_element(Locator::LinkText(company))
+        .await
+        .map_err(|e| format!("not in the triage list: {e}"))?
+        .click()
+        .await
+        .unwrap();
+    click(c, "#claim").await;
+    let lead = c
+        .wait()
+        .for_element(Locator::Id("request-lead"))
+        .await
+        .map_err(|e| format!("no lead after claiming: {e}"))?;
+    assert_eq!(lead.text().await.unwrap(), "Alliances team user");
+
+    // A next step, then acceptance.
+    fill(c, "text", "Technical call").await;
+    c.execute(
+        "document.getElementById('step-due').value = '2030-01-15';",
+        vec![],
+    )
+    .await
+    .map_err(|e| format!("setting the due date: {e}"))?;
+    click(c, "#save-step").await;
+    let step = c
+        .wait()
+        .for_element(Locator::Css("#steps li"))
+        .await
+        .map_err(|e| format!("no step listed: {e}"))?;
+    let step_text = step.text().await.unwrap();
+    assert!(step_text.contains("Technical call"), "{step_text}");
+    assert!(step_text.contains("2030-01-15"), "{step_text}");
+    let state = c.find(Locator::Id("request-state")).await.unwrap();
+    assert_eq!(state.text().await.unwrap(), "In discussion");
+    choose(c, "category", "integrated").await;
+    choose(c, "integration_direction", "inbound").await;
+    click(c, "#accept").await;
+    let heading = c
+        .wait()
+        .for_element(Locator::Id("partner-name"))
+        .await
+        .map_err(|e| format!("not on the partner's page after accepting: {e}"))?;
+    assert_eq!(heading.text().await.unwrap(), company);
+    let body = c
+        .find(Locator::Css("body"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let title = format!("{company} and {VENDOR}");
+    assert!(
+        body.contains(&title),
+        "the document {title:?} is not on the page"
+    );
+    let warnings = c.find_all(Locator::Css("li.doc-warning")).await.unwrap();
+    assert!(
+        !warnings.is_empty(),
+        "the document's warnings are not shown"
+    );
+    let r = app
+        .get(
+            "/api/v1/inbound-requests?state=accepted",
+            &app.alliances.token,
+        )
+        .await;
+    assert_eq!(r.body["items"][0]["company"], company);
+    assert_eq!(
+        r.body["items"][0]["next_steps"][0]["text"],
+        "Technical call"
+    );
+    Ok(())
 }
 
 /// The walk itself; errors come back so the browser is closed either way.

@@ -19,14 +19,19 @@ const AUDIT_PAGE: i64 = 100;
 /// Security events on one page.
 const SECURITY_PAGE: i64 = 100;
 
+/// The entity a row is about: its type and id, linked to its page when it has one.
+pub struct EntityRef {
+    pub label: String,
+    pub href: Option<String>,
+}
+
 /// One row of the audit log.
 pub struct AuditLine {
     pub id: i64,
     pub at: String,
     pub actor: String,
     pub action: String,
-    pub entity: String,
-    pub link: Option<String>,
+    pub entity: EntityRef,
     pub changes: Vec<Change>,
 }
 
@@ -91,11 +96,15 @@ pub async fn audit(
                     at: e.at.get(..19).unwrap_or(&e.at).replace('T', " "),
                     actor: e.actor_label.clone(),
                     action: e.action.clone(),
-                    entity: format!("{} {}", e.entity_type, e.entity_id),
-                    link: match e.entity_type.as_str() {
-                        "partner" => Some(format!("/partners/{}", e.entity_id)),
-                        "user" => Some(format!("/admin/users/{}", e.entity_id)),
-                        _ => None,
+                    entity: EntityRef {
+                        label: format!("{} {}", e.entity_type, e.entity_id),
+                        href: match e.entity_type.as_str() {
+                            "partner" => Some(format!("/partners/{}", e.entity_id)),
+                            "user" => Some(format!("/admin/users/{}", e.entity_id)),
+                            "inbound_request" => Some(format!("/inbound/{}", e.entity_id)),
+                            "webhook" => Some(format!("/admin/webhooks/{}", e.entity_id)),
+                            _ => None,
+                        },
                     },
                     changes: changes(e.before.as_deref(), e.after.as_deref()),
                 }
