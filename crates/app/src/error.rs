@@ -14,6 +14,10 @@ pub enum AppError {
     /// The input breaks a rule; every field at fault, in order.
     #[error("{0}")]
     Invalid(FieldErrors),
+    /// The input is not even well-formed (a control character, say): the request is refused
+    /// as bad, naming the field.
+    #[error("{0}")]
+    Malformed(FieldError),
     /// The input conflicts with stored data or the record's state, naming the field.
     #[error("{0}")]
     Conflict(FieldError),

@@ -14,6 +14,7 @@ pub mod inbound;
 pub mod jobs;
 pub mod outbox;
 pub mod passwords;
+pub mod registry;
 pub mod secrets;
 pub mod webhooks;
 
@@ -33,6 +34,8 @@ pub use passwords::Passwords;
 /// What the operations are configured with.
 #[derive(Debug, Clone)]
 pub struct AppConfig {
+    /// How the scorecard's criteria weigh.
+    pub weights: partnerhub_domain::scorecard::Weights,
     /// How long a login session lasts.
     pub session_hours: i64,
     /// Failed sign-ins allowed per address and account in 15 minutes.
@@ -65,6 +68,7 @@ pub struct AppConfig {
 impl Default for AppConfig {
     fn default() -> Self {
         Self {
+            weights: partnerhub_domain::scorecard::Weights::default(),
             session_hours: 12,
             login_attempts: 10,
             login_attempts_per_address: 50,
@@ -160,6 +164,14 @@ impl Caller {
         match self {
             Caller::User { actor, .. } => actor.authorize(action, org),
             Caller::System(_) => Ok(()),
+        }
+    }
+
+    /// Whether the caller's role may ever perform `action` (to show or hide what it cannot do).
+    pub fn may(&self, action: Action) -> bool {
+        match self {
+            Caller::User { actor, .. } => actor.may(action),
+            Caller::System(_) => true,
         }
     }
 

@@ -54,6 +54,8 @@ coded_enum! {
         ReadOrganizations = ("read_organizations", "Read organizations"),
         ManageOrganizations = ("manage_organizations", "Create organizations"),
         ManageUsers = ("manage_users", "Manage users and their tokens"),
+        /// The vendor's staff, offered as partner managers, step owners and leads.
+        ListStaff = ("list_staff", "See the vendor's staff (to choose a manager, an owner, a lead)"),
         ManageOwnTokens = ("manage_own_tokens", "Issue and revoke one's own API tokens"),
         /// The history of one entity.
         ReadEntityAudit = ("read_entity_audit", "Read one record's history"),
@@ -127,6 +129,7 @@ pub const PERMISSIONS: &[(Action, [Reach; 6])] = &[
     // Support registers the customer organizations whose tickets it works.
     (Action::ManageOrganizations,   [All, All,  All, No,  No,  No]),
     (Action::ManageUsers,           [All, No,   No,  No,  No,  No]),
+    (Action::ListStaff,             [All, All,  All, All, No,  No]),
     (Action::ManageOwnTokens,       [Own, Own,  Own, Own, Own, Own]),
     (Action::ReadEntityAudit,       [All, All,  All, All, No,  No]),
     (Action::ReadFullAudit,         [All, No,   No,  No,  No,  No]),

@@ -5,15 +5,12 @@
 use std::net::IpAddr;
 
 use axum::http::HeaderMap;
-use partnerhub_domain::scorecard::Weights;
 
 /// Settings of the web layer.
 #[derive(Debug, Clone)]
 pub struct WebConfig {
     /// The vendor organization's name ("GitLab" in the demo).
     pub vendor_name: String,
-    /// Scorecard weights.
-    pub weights: Weights,
     /// The address people use (`https://partners.example.com`). When set, its scheme decides
     /// whether cookies are `Secure` (with the `__Host-` prefix).
     pub public_url: Option<url::Url>,
@@ -40,7 +37,6 @@ impl Default for WebConfig {
     fn default() -> Self {
         Self {
             vendor_name: "GitLab".to_string(),
-            weights: Weights::default(),
             public_url: None,
             cookie_secure: None,
             loopback_only: false,

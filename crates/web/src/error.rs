@@ -150,6 +150,9 @@ impl From<AppError> for ApiError {
             AppError::Invalid(errs) => errs.into(),
             AppError::Conflict(f) => Self::field(StatusCode::CONFLICT, f.code, &f.field, f.message),
             AppError::NotFound => Self::not_found(),
+            AppError::Malformed(f) => {
+                Self::field(StatusCode::BAD_REQUEST, f.code, &f.field, f.message)
+            }
             AppError::Limited(message) => {
                 Self::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", message)
             }

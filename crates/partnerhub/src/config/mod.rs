@@ -202,7 +202,6 @@ impl Settings {
     pub fn web_config(&self, addr: &SocketAddr) -> WebConfig {
         WebConfig {
             vendor_name: self.vendor_name.clone(),
-            weights: self.weights.clone(),
             public_url: self.public_url.clone(),
             cookie_secure: self.cookie_secure,
             loopback_only: addr.ip().is_loopback(),
@@ -234,6 +233,7 @@ impl Settings {
             public_url,
             sealer,
             triage_hours: self.triage_hours,
+            weights: self.weights.clone(),
             ..AppConfig::default()
         }
     }

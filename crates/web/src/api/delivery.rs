@@ -5,7 +5,6 @@ use std::collections::BTreeMap;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use partnerhub_domain::access::Action;
 use partnerhub_domain::delivery::{DeliveryModel, ATTRIBUTES};
 use partnerhub_store::DeliveryModelRecord;
 use serde::{Deserialize, Serialize};
@@ -73,11 +72,10 @@ pub async fn list(
     State(state): State<AppState>,
     session: Session,
 ) -> ApiResult<Json<Vec<DeliveryModelView>>> {
-    session.authorize(Action::ReadDeliveryModels, None)?;
     Ok(Json(
         state
-            .store()
-            .delivery_models()
+            .app()
+            .delivery_models(&session.caller())
             .await?
             .iter()
             .map(view)
@@ -93,12 +91,9 @@ pub async fn create(
     session: Session,
     ApiJson(body): ApiJson<DeliveryModelBody>,
 ) -> ApiResult<(StatusCode, Json<DeliveryModelView>)> {
-    session.authorize(Action::EditDeliveryModels, None)?;
-    let model = parse(&body)?;
-    let position = body.position.unwrap_or(i64::from(u16::MAX));
     let rec = state
-        .store()
-        .upsert_delivery_model(&session.who(), None, position, &model)
+        .app()
+        .add_delivery_model(&session.caller(), || parse(&body), body.position)
         .await?;
     Ok((StatusCode::CREATED, Json(view(&rec))))
 }
@@ -112,23 +107,9 @@ pub async fn replace(
     ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<DeliveryModelBody>,
 ) -> ApiResult<Json<DeliveryModelView>> {
-    session.authorize(Action::EditDeliveryModels, None)?;
-    let model = parse(&body)?;
-    let current = state
-        .store()
-        .delivery_models()
-        .await?
-        .into_iter()
-        .find(|r| r.id == id)
-        .ok_or_else(crate::error::ApiError::not_found)?;
     let rec = state
-        .store()
-        .upsert_delivery_model(
-            &session.who(),
-            Some(id),
-            body.position.unwrap_or(current.position),
-            &model,
-        )
+        .app()
+        .replace_delivery_model(&session.caller(), id, || parse(&body), body.position)
         .await?;
     Ok(Json(view(&rec)))
 }

@@ -4,8 +4,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use partnerhub_domain::access::Action;
-use partnerhub_domain::documents::{DocumentInput, SharedDocument};
+use partnerhub_domain::documents::DocumentInput;
 use partnerhub_store::DocumentRecord;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -83,13 +82,7 @@ pub async fn list(
     session: Session,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<Vec<DocumentView>>> {
-    session.authorize(Action::ReadPartner, Some(id))?;
-    let partner = state.store().partner(session.scope(), id).await?;
-    let internal = session.may(Action::ReadInternalDocuments);
-    let docs = state
-        .store()
-        .documents(session.scope(), id, internal)
-        .await?;
+    let (partner, docs) = state.app().documents(&session.caller(), id).await?;
     let vendor = &state.config().vendor_name;
     Ok(Json(
         docs.iter()
@@ -107,16 +100,17 @@ pub async fn create(
     ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<DocumentBody>,
 ) -> ApiResult<(StatusCode, Json<DocumentView>)> {
-    session.authorize(Action::ManageDocuments, Some(id))?;
-    let partner = state.store().partner(session.scope(), id).await?;
-    let doc = SharedDocument::parse(&DocumentInput {
+    let input = DocumentInput {
         title: &body.title,
         url: &body.url,
         audience: &body.audience,
         sharing: &body.sharing,
         folder: &body.folder,
-    })?;
-    let rec = state.store().add_document(&session.who(), id, &doc).await?;
+    };
+    let (partner, rec) = state
+        .app()
+        .add_document(&session.caller(), id, &input)
+        .await?;
     Ok((
         StatusCode::CREATED,
         Json(view(
@@ -136,10 +130,9 @@ pub async fn remove(
     session: Session,
     ApiPath((id, doc_id)): ApiPath<(i64, i64)>,
 ) -> ApiResult<StatusCode> {
-    session.authorize(Action::ManageDocuments, Some(id))?;
     state
-        .store()
-        .delete_document(&session.who(), id, doc_id)
+        .app()
+        .remove_document(&session.caller(), id, doc_id)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -529,7 +529,7 @@ pub async fn accept(
     Ok((
         StatusCode::CREATED,
         [(header::LOCATION, format!("/api/v1/partners/{}", partner.id))],
-        Json(partner_view(&partner, &state.config().weights, true)),
+        Json(partner_view(&partner, &state.app().config().weights, true)),
     ))
 }
 

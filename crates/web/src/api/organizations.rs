@@ -3,10 +3,9 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use partnerhub_domain::access::Action;
-use partnerhub_domain::organization::{parse_domains, OrgKind, OrgName};
-use partnerhub_domain::FieldErrors;
-use partnerhub_store::{NewOrganization, Organization};
+use partnerhub_app::registry::organizations::OrganizationInput;
+use partnerhub_domain::organization::OrgKind;
+use partnerhub_store::Organization;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -72,7 +71,6 @@ pub async fn list(
     session: Session,
     ApiQuery(q): ApiQuery<OrganizationQuery>,
 ) -> ApiResult<Json<Page<OrganizationView>>> {
-    session.authorize(Action::ReadOrganizations, None)?;
     let kind = match q.kind.as_deref().filter(|k| !k.is_empty()) {
         Some(k) => Some(
             OrgKind::parse("kind", k).map_err(|e| ApiError::bad_request(&e.field, e.message))?,
@@ -85,9 +83,9 @@ pub async fn list(
     }
     .resolve()?;
     let (orgs, total) = state
-        .store()
+        .app()
         .organizations(
-            session.scope(),
+            &session.caller(),
             kind,
             per_page,
             super::offset(page, per_page),
@@ -109,9 +107,8 @@ pub async fn get(
     session: Session,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<OrganizationView>> {
-    session.authorize(Action::ReadOrganizations, Some(id))?;
     Ok(Json(view(
-        &state.store().organization(session.scope(), id).await?,
+        &state.app().organization(&session.caller(), id).await?,
     )))
 }
 
@@ -123,34 +120,14 @@ pub async fn create(
     session: Session,
     ApiJson(body): ApiJson<OrganizationBody>,
 ) -> ApiResult<(StatusCode, Json<OrganizationView>)> {
-    session.authorize(Action::ManageOrganizations, None)?;
-    let mut errs = FieldErrors::default();
-    let name = errs.take(OrgName::parse("name", &body.name));
-    let kind = errs.take(OrgKind::parse("kind", &body.kind));
-    let domains = errs.take(parse_domains("domains", &body.domains));
-    if kind.is_some_and(|k| k != OrgKind::Customer) {
-        errs.push(partnerhub_domain::FieldError::new(
-            "kind",
-            "invalid",
-            "only customer organizations are created here; partners through /api/v1/partners",
-        ));
-    }
-    let (Some(name), Some(kind), Some(domains)) = (name, kind, domains) else {
-        return Err(errs.into());
+    let input = OrganizationInput {
+        name: body.name,
+        kind: body.kind,
+        domains: body.domains,
     };
-    if !errs.is_empty() {
-        return Err(errs.into());
-    }
     let org = state
-        .store()
-        .create_organization(
-            &session.who(),
-            &NewOrganization {
-                kind,
-                name,
-                domains,
-            },
-        )
+        .app()
+        .create_organization(&session.caller(), &input)
         .await?;
     Ok((StatusCode::CREATED, Json(view(&org))))
 }

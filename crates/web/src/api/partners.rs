@@ -7,7 +7,6 @@ use axum::response::IntoResponse;
 use axum::Json;
 use partnerhub_domain::access::Action;
 use partnerhub_domain::partner::{ContactInput, PartnerDraft, PartnerInput, ScoreInput};
-use partnerhub_domain::partner_csv;
 use partnerhub_domain::scorecard::{Criterion, Weights};
 use partnerhub_domain::taxonomy::{Category, Family, PartnerStatus, Track};
 use partnerhub_domain::{FieldError, FieldErrors};
@@ -358,8 +357,8 @@ pub async fn list(
     let body = match cache.page(&key) {
         Some(body) => body,
         None => {
-            let page = state.store().partners(scope, &filter).await?;
-            let weights = &state.config().weights;
+            let page = state.app().partners(&session.caller(), &filter).await?;
+            let weights = &state.app().config().weights;
             // Role-dependent content is fine in the cache: the key's scope is `All` only for
             // staff, who all may read scorecards.
             let scorecard = session.may(Action::ReadScorecard);
@@ -393,11 +392,10 @@ pub async fn get(
     session: Session,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<PartnerView>> {
-    session.authorize(Action::ReadPartner, Some(id))?;
-    let p = state.store().partner(session.scope(), id).await?;
+    let p = state.app().partner(&session.caller(), id).await?;
     Ok(Json(view(
         &p,
-        &state.config().weights,
+        &state.app().config().weights,
         session.may(Action::ReadScorecard),
     )))
 }
@@ -411,21 +409,23 @@ pub async fn create(
     session: Session,
     ApiJson(body): ApiJson<PartnerBody>,
 ) -> ApiResult<impl IntoResponse> {
-    session.authorize(Action::CreatePartner, None)?;
     if body.version.is_some() {
         return Err(ApiError::bad_request(
             "version",
             "version is only for updates",
         ));
     }
-    let draft = PartnerDraft::parse(&body.into_input())?;
-    let p = state.store().create_partner(&session.who(), &draft).await?;
+    let input = body.into_input();
+    let p = state
+        .app()
+        .create_partner(&session.caller(), || PartnerDraft::parse(&input))
+        .await?;
     Ok((
         StatusCode::CREATED,
         [(header::LOCATION, format!("/api/v1/partners/{}", p.id))],
         Json(view(
             &p,
-            &state.config().weights,
+            &state.app().config().weights,
             session.may(Action::ReadScorecard),
         )),
     ))
@@ -441,20 +441,18 @@ pub async fn update(
     ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<PartnerBody>,
 ) -> ApiResult<Json<PartnerView>> {
-    session.authorize(Action::UpdatePartner, Some(id))?;
-    let current = state.store().partner(session.scope(), id).await?;
-    // The patch is applied to this snapshot, so the write must be based on it: without a
-    // client version, the snapshot's own guards against losing a concurrent change.
-    let version = body.version.or(Some(current.version));
-    let input = current.draft.to_input().apply(body.into_input());
-    let draft = PartnerDraft::parse(&input)?;
+    let version = body.version;
+    let patch = body.into_input();
+    // The patch applies to the stored profile the operation read.
     let p = state
-        .store()
-        .update_partner(&session.who(), id, &draft, version)
+        .app()
+        .update_partner(&session.caller(), id, version, |current| {
+            PartnerDraft::parse(&current.draft.to_input().apply(patch))
+        })
         .await?;
     Ok(Json(view(
         &p,
-        &state.config().weights,
+        &state.app().config().weights,
         session.may(Action::ReadScorecard),
     )))
 }
@@ -467,9 +465,7 @@ pub async fn remove(
     session: Session,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<StatusCode> {
-    session.authorize(Action::DeletePartner, Some(id))?;
-    state.store().partner(session.scope(), id).await?;
-    state.store().delete_partner(&session.who(), id).await?;
+    state.app().delete_partner(&session.caller(), id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -483,8 +479,10 @@ pub async fn export_csv(
     session: Session,
     ApiQuery(q): ApiQuery<PartnerQuery>,
 ) -> ApiResult<impl IntoResponse> {
-    session.authorize(Action::ExportPartners, None)?;
-    let body = export(&state, &session, &q).await?;
+    let body = state
+        .app()
+        .export_partners(&session.caller(), &q.filter()?)
+        .await?;
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
@@ -495,45 +493,6 @@ pub async fn export_csv(
         ],
         body,
     ))
-}
-
-/// The CSV of every partner matching `q` within the session's scope.
-pub async fn export(state: &AppState, session: &Session, q: &PartnerQuery) -> ApiResult<String> {
-    const PAGE: i64 = 200;
-    let mut filter = q.filter()?;
-    filter.per_page = PAGE;
-    let mut out = String::new();
-    partner_csv::write_record(&mut out, partner_csv::EXPORT_COLUMNS);
-    for page in 1.. {
-        filter.page = page;
-        let got = state.store().partners(session.scope(), &filter).await?;
-        if got.total > partner_csv::MAX_EXPORT_ROWS {
-            return Err(ApiError::field(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "too_large",
-                "filter",
-                format!(
-                    "{} partners match, more than an export holds ({}): narrow the filters",
-                    got.total,
-                    partner_csv::MAX_EXPORT_ROWS
-                ),
-            ));
-        }
-        for p in &got.items {
-            let total = p.draft.scorecard.total(&state.config().weights);
-            let row = partner_csv::export_row(
-                p.id,
-                &p.draft,
-                p.manager.as_ref().map(|m| m.email.as_str()),
-                total.percent,
-            );
-            partner_csv::write_record(&mut out, &row);
-        }
-        if got.items.len() < PAGE as usize {
-            break;
-        }
-    }
-    Ok(out)
 }
 
 /// The result of an import.
@@ -552,8 +511,10 @@ pub async fn import_csv(
     session: Session,
     body: Bytes,
 ) -> ApiResult<impl IntoResponse> {
-    session.authorize(Action::ImportPartners, None)?;
-    let ids = import(&state, &session, &body).await?;
+    let ids = state
+        .app()
+        .import_partners(&session.caller(), &body)
+        .await?;
     Ok((
         StatusCode::CREATED,
         Json(ImportResult {
@@ -561,90 +522,6 @@ pub async fn import_csv(
             ids,
         }),
     ))
-}
-
-/// Validates and imports a CSV file; all or nothing.
-pub async fn import(state: &AppState, session: &Session, body: &[u8]) -> ApiResult<Vec<i64>> {
-    let invalid = |field: String, message: String| {
-        ApiError::field(StatusCode::UNPROCESSABLE_ENTITY, "invalid", &field, message)
-    };
-    let text = std::str::from_utf8(body)
-        .map_err(|e| invalid("file".into(), format!("the file is not UTF-8 text: {e}")))?;
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    let header: Vec<String> = reader
-        .headers()
-        .map_err(|e| invalid("line 1".into(), format!("line 1: {e}")))?
-        .iter()
-        .map(str::to_string)
-        .collect();
-    partner_csv::check_header(&header)?;
-    let staff = state.store().staff_users().await?;
-    let mut rows: Vec<(usize, PartnerDraft)> = Vec::new();
-    let mut first_line_of: std::collections::HashMap<String, usize> =
-        std::collections::HashMap::new();
-    for (i, record) in reader.records().enumerate() {
-        let line = i + 2;
-        if rows.len() >= partner_csv::MAX_IMPORT_ROWS {
-            return Err(invalid(
-                format!("line {line}"),
-                format!("at most {} rows per import", partner_csv::MAX_IMPORT_ROWS),
-            ));
-        }
-        let record =
-            record.map_err(|e| invalid(format!("line {line}"), format!("line {line}: {e}")))?;
-        let values: Vec<String> = record.iter().map(str::to_string).collect();
-        // The one rule for client text, on every cell, whether or not its column is read.
-        for (column, cell) in header.iter().zip(&values) {
-            let field = format!("line {line}: {}", column.trim());
-            partnerhub_domain::field::check_controls(&field, cell).map_err(|e| {
-                ApiError::bad_request(&field, format!("line {line}: {}", e.message))
-            })?;
-        }
-        let mut row = partner_csv::parse_row(line, &header, &values)?;
-        if let Some(email) = &row.partner_manager_email {
-            let manager = staff
-                .iter()
-                .find(|u| u.email.eq_ignore_ascii_case(email.trim()))
-                .ok_or_else(|| {
-                    invalid(
-                        format!("line {line}: partner_manager_email"),
-                        format!("line {line}: {email} is not an active vendor user"),
-                    )
-                })?;
-            row.draft.partner_manager_id = Some(manager.id);
-        }
-        let name = row.draft.name.as_str().to_lowercase();
-        if let Some(first) = first_line_of.get(&name) {
-            return Err(invalid(
-                format!("line {line}: name"),
-                format!(
-                    "line {line}: {} already appears on line {first}",
-                    row.draft.name.as_str()
-                ),
-            ));
-        }
-        first_line_of.insert(name, line);
-        rows.push((line, row.draft));
-    }
-    if rows.is_empty() {
-        return Err(invalid(
-            "file".into(),
-            "the file holds no partner rows".into(),
-        ));
-    }
-    match state.store().import_partners(&session.who(), &rows).await {
-        Ok(ids) => Ok(ids),
-        Err((line, partnerhub_store::StoreError::Conflict(f))) => Err(ApiError::field(
-            StatusCode::CONFLICT,
-            f.code,
-            &format!("line {line}: {}", f.field),
-            format!("line {line}: {}", f.message),
-        )),
-        Err((_, e)) => Err(e.into()),
-    }
 }
 
 /// This resource's routes.

@@ -9,12 +9,10 @@ use axum::response::{IntoResponse, Redirect};
 use partnerhub_domain::access::Action;
 use partnerhub_domain::delivery::{DeliveryModel, ATTRIBUTES};
 use partnerhub_domain::FieldError;
-use partnerhub_store::DeliveryModelRecord;
 
 use super::forms::{parse_id, Errors, Fields, Posted, Rejected};
-use super::layout::{render, render_status, Chrome, PageResult, Section, ViewError};
+use super::layout::{render, render_status, Chrome, PageResult, Section};
 use crate::auth::Session;
-use crate::error::ApiError;
 use crate::state::AppState;
 
 /// One attribute across every model.
@@ -63,8 +61,7 @@ pub async fn table(
     session: Session,
     Query(q): Query<HashMap<String, String>>,
 ) -> PageResult {
-    session.authorize(Action::ReadDeliveryModels, None)?;
-    let models = state.store().delivery_models().await?;
+    let models = state.app().delivery_models(&session.caller()).await?;
     let rows = ATTRIBUTES
         .iter()
         .map(|(code, label)| TableRow {
@@ -89,16 +86,6 @@ pub async fn table(
         can_edit: session.may(Action::EditDeliveryModels),
     };
     Ok(render(&page)?.into_response())
-}
-
-async fn find(state: &AppState, id: i64) -> Result<DeliveryModelRecord, ViewError> {
-    state
-        .store()
-        .delivery_models()
-        .await?
-        .into_iter()
-        .find(|r| r.id == id)
-        .ok_or_else(|| ApiError::not_found().into())
 }
 
 fn edit_page(chrome: Chrome, id: i64, fields: &Fields, errors: Errors) -> EditPage {
@@ -127,8 +114,9 @@ pub async fn edit(
     Path(raw): Path<String>,
 ) -> PageResult {
     let id = parse_id(&raw)?;
+    // The form is for editors only; reading the row is everyone's.
     session.authorize(Action::EditDeliveryModels, None)?;
-    let current = find(&state, id).await?;
+    let current = state.app().delivery_model(&session.caller(), id).await?;
     let mut fields = vec![("name".to_string(), current.model.name.clone())];
     fields.extend(
         ATTRIBUTES
@@ -149,20 +137,20 @@ pub async fn save(
 ) -> PageResult {
     let Posted { session, fields } = posted;
     let id = parse_id(&raw)?;
-    session.authorize(Action::EditDeliveryModels, None)?;
-    let current = find(&state, id).await?;
     let values: Vec<(String, String)> = ATTRIBUTES
         .iter()
         .map(|(code, _)| ((*code).to_string(), fields.get(code).to_string()))
         .collect();
-    let result = match DeliveryModel::parse(fields.get("name"), &values) {
-        Ok(model) => state
-            .store()
-            .upsert_delivery_model(&session.who(), Some(id), current.position, &model)
-            .await
-            .map_err(Rejected::from),
-        Err(errs) => Err(Rejected::from(errs)),
-    };
+    let result = state
+        .app()
+        .replace_delivery_model(
+            &session.caller(),
+            id,
+            || DeliveryModel::parse(fields.get("name"), &values),
+            None,
+        )
+        .await
+        .map_err(Rejected::from);
     match result {
         Ok(_) => Ok(Redirect::to("/delivery-models?done=model-saved").into_response()),
         Err(Rejected::Page(e)) => Err(e),

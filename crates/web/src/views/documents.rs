@@ -3,8 +3,7 @@
 
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect};
-use partnerhub_domain::access::Action;
-use partnerhub_domain::documents::{DocumentInput, SharedDocument};
+use partnerhub_domain::documents::DocumentInput;
 
 use super::forms::{parse_id, Posted, Rejected};
 use super::layout::PageResult;
@@ -19,23 +18,18 @@ pub async fn add(
 ) -> PageResult {
     let Posted { session, fields } = posted;
     let id = parse_id(&raw)?;
-    session.authorize(Action::ManageDocuments, Some(id))?;
-    state.store().partner(session.scope(), id).await?;
-    let parsed = SharedDocument::parse(&DocumentInput {
+    let input = DocumentInput {
         title: fields.get("title"),
         url: fields.get("url"),
         audience: fields.get("audience"),
         sharing: fields.get("sharing"),
         folder: fields.get("folder"),
-    });
-    let result = match parsed {
-        Ok(doc) => state
-            .store()
-            .add_document(&session.who(), id, &doc)
-            .await
-            .map_err(Rejected::from),
-        Err(errs) => Err(Rejected::from(errs)),
     };
+    let result = state
+        .app()
+        .add_document(&session.caller(), id, &input)
+        .await
+        .map_err(Rejected::from);
     match result {
         Ok(_) => Ok(
             Redirect::to(&format!("/partners/{id}?done=document-added#documents")).into_response(),
@@ -61,11 +55,9 @@ pub async fn delete(
     let session = posted.session;
     let id = parse_id(&raw)?;
     let doc_id = parse_id(&raw_doc)?;
-    session.authorize(Action::ManageDocuments, Some(id))?;
-    state.store().partner(session.scope(), id).await?;
     state
-        .store()
-        .delete_document(&session.who(), id, doc_id)
+        .app()
+        .remove_document(&session.caller(), id, doc_id)
         .await?;
     Ok(Redirect::to(&format!("/partners/{id}?done=document-deleted#documents")).into_response())
 }

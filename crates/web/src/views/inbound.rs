@@ -116,7 +116,7 @@ pub async fn list(
     };
     let caller = session.caller();
     let (items, total) = state.app().inbound_requests(&caller, &filter).await?;
-    let staff = state.store().staff_users().await?;
+    let staff = state.app().staff(&caller).await?;
     let triage_hours = state.app().config().triage_hours;
     let day = today(&state);
     let link = |p: i64| {
@@ -229,7 +229,7 @@ async fn request_page(
             50,
         )
         .await?;
-    let staff: Vec<User> = state.store().staff_users().await?;
+    let staff: Vec<User> = state.app().staff(&caller).await?;
     let day = today(state);
     let actor = session.actor();
     let led = partnerhub_domain::access::Resource::Led {

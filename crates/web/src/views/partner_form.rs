@@ -10,7 +10,7 @@ use partnerhub_domain::partner::{ContactInput, PartnerDraft, PartnerInput, Score
 use partnerhub_domain::scorecard::{Criterion, MAX_SCORE};
 use partnerhub_domain::taxonomy::{Family, IntegrationDirection, PartnerStatus, Track};
 use partnerhub_domain::FieldError;
-use partnerhub_store::{ManagerRef, User};
+use partnerhub_store::{ManagerRef, PartnerRecord, User};
 
 use super::forms::{choices, parse_id, Choice, ChoiceGroup, Errors, Fields, Posted, Rejected};
 use super::layout::{render, render_status, Chrome, PageResult, Section};
@@ -392,7 +392,7 @@ fn new_target() -> FormTarget {
 /// `GET /partners/new`.
 pub async fn new(State(state): State<AppState>, session: Session) -> PageResult {
     session.authorize(Action::CreatePartner, None)?;
-    let staff = state.store().staff_users().await?;
+    let staff = state.app().staff(&session.caller()).await?;
     let defaults = Fields(vec![
         ("track".into(), Track::Open.code().into()),
         ("status".into(), PartnerStatus::Prospect.code().into()),
@@ -405,25 +405,42 @@ pub async fn new(State(state): State<AppState>, session: Session) -> PageResult 
 /// `POST /partners`.
 pub async fn create(State(state): State<AppState>, posted: Posted) -> PageResult {
     let Posted { session, fields } = posted;
-    session.authorize(Action::CreatePartner, None)?;
-    let result = match parse_submission(&fields) {
-        Ok(draft) => state
-            .store()
-            .create_partner(&session.who(), &draft)
-            .await
-            .map_err(Rejected::from),
-        Err(errors) => Err(Rejected::Fields(StatusCode::UNPROCESSABLE_ENTITY, errors)),
+    let (result, form_errors) = create_from(&state, &session, &fields).await;
+    let result = match (result, form_errors) {
+        (Err(_), Some(errors)) => Err(Rejected::Fields(StatusCode::UNPROCESSABLE_ENTITY, errors)),
+        (r, _) => r,
     };
     match result {
         Ok(p) => Ok(Redirect::to(&format!("/partners/{}?done=created", p.id)).into_response()),
         Err(Rejected::Page(e)) => Err(e),
         Err(Rejected::Fields(status, errors)) => {
-            let staff = state.store().staff_users().await?;
+            let staff = state.app().staff(&session.caller()).await?;
             let chrome = Chrome::new(&state, &session, Section::Partners);
             let page = form_page(chrome, new_target(), &staff, fields, errors);
             Ok(render_status(status, &page))
         }
     }
+}
+
+/// Creates the partner the form describes; the form's own errors (rows named as the form shows
+/// them) come back beside the operation's result.
+async fn create_from(
+    state: &AppState,
+    session: &Session,
+    fields: &Fields,
+) -> (Result<PartnerRecord, Rejected>, Option<Errors>) {
+    let mut form_errors = None;
+    let result = state
+        .app()
+        .create_partner(&session.caller(), || {
+            parse_submission(fields).map_err(|e| {
+                form_errors = Some(e.clone());
+                partnerhub_domain::FieldErrors(e.0)
+            })
+        })
+        .await
+        .map_err(Rejected::from);
+    (result, form_errors)
 }
 
 fn edit_target(id: i64, name: &str, version: i64, manager: Option<ManagerRef>) -> FormTarget {
@@ -443,9 +460,10 @@ pub async fn edit(
     Path(raw): Path<String>,
 ) -> PageResult {
     let id = parse_id(&raw)?;
+    // The form is for editors only.
     session.authorize(Action::UpdatePartner, Some(id))?;
-    let p = state.store().partner(session.scope(), id).await?;
-    let staff = state.store().staff_users().await?;
+    let p = state.app().partner(&session.caller(), id).await?;
+    let staff = state.app().staff(&session.caller()).await?;
     let chrome = Chrome::new(&state, &session, Section::Partners);
     let target = edit_target(id, p.draft.name.as_str(), p.version, p.manager.clone());
     let page = form_page(
@@ -467,26 +485,32 @@ pub async fn update(
 ) -> PageResult {
     let Posted { session, fields } = posted;
     let id = parse_id(&raw)?;
-    session.authorize(Action::UpdatePartner, Some(id))?;
-    let current = state.store().partner(session.scope(), id).await?;
-    // Without a (valid) version, the write is still guarded by the state just read.
+    // Without a (valid) version, the write is still guarded by the state the operation read.
     let version = fields
         .non_blank("version")
-        .and_then(|v| v.trim().parse::<i64>().ok())
-        .or(Some(current.version));
-    let result = match parse_submission(&fields) {
-        Ok(draft) => state
-            .store()
-            .update_partner(&session.who(), id, &draft, version)
-            .await
-            .map_err(Rejected::from),
-        Err(errors) => Err(Rejected::Fields(StatusCode::UNPROCESSABLE_ENTITY, errors)),
+        .and_then(|v| v.trim().parse::<i64>().ok());
+    // The form's own errors (rows named as the form shows them) go back as they are.
+    let mut form_errors = None;
+    let result = state
+        .app()
+        .update_partner(&session.caller(), id, version, |_| {
+            parse_submission(&fields).map_err(|e| {
+                form_errors = Some(e.clone());
+                partnerhub_domain::FieldErrors(e.0)
+            })
+        })
+        .await
+        .map_err(Rejected::from);
+    let result = match (result, form_errors) {
+        (Err(_), Some(errors)) => Err(Rejected::Fields(StatusCode::UNPROCESSABLE_ENTITY, errors)),
+        (r, _) => r,
     };
     match result {
         Ok(_) => Ok(Redirect::to(&format!("/partners/{id}?done=saved")).into_response()),
         Err(Rejected::Page(e)) => Err(e),
         Err(Rejected::Fields(status, errors)) => {
-            let staff = state.store().staff_users().await?;
+            let current = state.app().partner(&session.caller(), id).await?;
+            let staff = state.app().staff(&session.caller()).await?;
             let chrome = Chrome::new(&state, &session, Section::Partners);
             let target = edit_target(
                 id,

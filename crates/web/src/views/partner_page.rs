@@ -11,7 +11,7 @@ use partnerhub_app::AppError;
 use partnerhub_domain::access::Action;
 use partnerhub_domain::audit::AuditEntity;
 use partnerhub_domain::documents::{Audience, Sharing};
-use partnerhub_store::{AuditRecord, StoreError};
+use partnerhub_store::AuditRecord;
 use serde_json::Value;
 
 use super::forms::{choices, parse_id, Choice, Errors, Fields, Posted};
@@ -155,21 +155,13 @@ pub async fn partner_page(
     status: StatusCode,
     extras: Extras,
 ) -> Result<Response, ViewError> {
-    session.authorize(Action::ReadPartner, Some(id))?;
-    let store = state.store();
-    let record = store.partner(session.scope(), id).await?;
+    let (record, docs) = state.app().documents(&session.caller(), id).await?;
     let d = &record.draft;
-    let p = api::view(&record, &state.config().weights, false);
-    let card = api::scorecard_view(&record.draft, &state.config().weights);
+    let p = api::view(&record, &state.app().config().weights, false);
+    let card = api::scorecard_view(&record.draft, &state.app().config().weights);
     let name = d.name.as_str().to_string();
     let vendor = &state.config().vendor_name;
-    let documents = store
-        .documents(
-            session.scope(),
-            id,
-            session.may(Action::ReadInternalDocuments),
-        )
-        .await?
+    let documents = docs
         .iter()
         .map(|doc| {
             let v = api_documents::view(doc, &name, vendor);
@@ -264,11 +256,9 @@ pub async fn delete(
 ) -> PageResult {
     let session = posted.session;
     let id = parse_id(&raw)?;
-    session.authorize(Action::DeletePartner, Some(id))?;
-    state.store().partner(session.scope(), id).await?;
-    match state.store().delete_partner(&session.who(), id).await {
+    match state.app().delete_partner(&session.caller(), id).await {
         Ok(()) => Ok(Redirect::to("/partners?done=partner-deleted").into_response()),
-        Err(StoreError::Conflict(f)) => {
+        Err(AppError::Conflict(f)) => {
             let extras = Extras {
                 doc_form: None,
                 delete_error: Some(f.message),

@@ -13,7 +13,7 @@ use partnerhub_store::PartnerRecord;
 
 use super::forms::{choices, Choice, ChoiceGroup, Posted};
 use super::layout::{render, render_status, Chrome, PageResult, Section};
-use crate::api::partners::{self as api, PartnerQuery};
+use crate::api::partners::PartnerQuery;
 use crate::auth::Session;
 use crate::state::AppState;
 
@@ -42,7 +42,7 @@ impl Row {
     fn new(p: &PartnerRecord, state: &AppState) -> Self {
         let d = &p.draft;
         // An unscored card sums to -0.0; show it as 0.
-        let percent = d.scorecard.total(&state.config().weights).percent + 0.0;
+        let percent = d.scorecard.total(&state.app().config().weights).percent + 0.0;
         Self {
             id: p.id,
             name: d.name.as_str().to_string(),
@@ -141,10 +141,9 @@ pub async fn list(
     session: Session,
     Query(raw): Query<HashMap<String, String>>,
 ) -> PageResult {
-    session.authorize(Action::ListPartners, None)?;
     let q = partner_query(&raw);
     let filter = q.filter()?;
-    let page = state.store().partners(session.scope(), &filter).await?;
+    let page = state.app().partners(&session.caller(), &filter).await?;
     let offset = crate::api::offset(filter.page, filter.per_page);
     let shown = page.items.len() as i64;
     let link = |p: i64| format!("/partners?{}", query_string(&q, Some(p)));
@@ -215,10 +214,14 @@ pub async fn import_page(State(state): State<AppState>, session: Session) -> Pag
 /// `POST /partners/import`: every row is checked before anything is written.
 pub async fn import(State(state): State<AppState>, posted: Posted) -> PageResult {
     let Posted { session, fields } = posted;
-    session.authorize(Action::ImportPartners, None)?;
     let csv = fields.get("csv").to_string();
     let chrome = Chrome::new(&state, &session, Section::Partners);
-    match api::import(&state, &session, csv.as_bytes()).await {
+    let result = state
+        .app()
+        .import_partners(&session.caller(), csv.as_bytes())
+        .await
+        .map_err(crate::error::ApiError::from);
+    match result {
         Ok(ids) => {
             let mut page = import_page_for(chrome, String::new());
             page.imported = Some(ids.len());

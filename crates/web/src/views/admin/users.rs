@@ -184,11 +184,19 @@ pub async fn list(
 }
 
 /// The organization a form names, by name as uniqueness compares names; blank for the vendor.
-async fn organization_named(state: &AppState, fields: &Fields) -> Result<Option<i64>, FieldErrors> {
+async fn organization_named(
+    state: &AppState,
+    session: &Session,
+    fields: &Fields,
+) -> Result<Option<i64>, FieldErrors> {
     let Some(name) = fields.non_blank("organization") else {
         return Ok(None);
     };
-    match state.store().organization_by_name(name).await {
+    match state
+        .app()
+        .organization_named(&session.caller(), name)
+        .await
+    {
         Ok(Some(org)) => Ok(Some(org.id)),
         Ok(None) => Err(FieldError::new(
             "organization",
@@ -219,7 +227,7 @@ fn on_organization_field(mut errors: Errors) -> Errors {
 /// `POST /admin/users`.
 pub async fn create(State(state): State<AppState>, posted: Posted) -> PageResult {
     let Posted { session, fields } = posted;
-    let result = match organization_named(&state, &fields).await {
+    let result = match organization_named(&state, &session, &fields).await {
         Ok(org_id) => {
             let input = NewUserInput {
                 email: fields.get("email").trim().to_string(),
@@ -400,7 +408,7 @@ pub async fn move_user(
 ) -> PageResult {
     let id = parse_id(&raw)?;
     let Posted { session, fields } = posted;
-    let result = match organization_named(&state, &fields).await {
+    let result = match organization_named(&state, &session, &fields).await {
         Ok(Some(org_id)) => state
             .app()
             .move_user(&session.caller(), id, org_id)
