@@ -106,6 +106,21 @@ struct PgDatabase {
     name: String,
 }
 
+/// Sends a request, to any server, and reads the whole reply.
+pub async fn send(req: RequestBuilder) -> Reply {
+    let res = req.send().await.unwrap();
+    let status = res.status();
+    let headers = res.headers().clone();
+    let text = res.text().await.unwrap();
+    let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+    Reply {
+        status,
+        headers,
+        text,
+        body,
+    }
+}
+
 /// An HTTP response, read whole.
 #[derive(Debug)]
 pub struct Reply {
@@ -316,17 +331,7 @@ impl TestApp {
 
     /// Sends a request and reads the whole reply.
     pub async fn send(&self, req: RequestBuilder) -> Reply {
-        let res = req.send().await.unwrap();
-        let status = res.status();
-        let headers = res.headers().clone();
-        let text = res.text().await.unwrap();
-        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-        Reply {
-            status,
-            headers,
-            text,
-            body,
-        }
+        send(req).await
     }
 
     /// A request with a bearer token and an optional JSON body.

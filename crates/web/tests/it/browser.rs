@@ -107,6 +107,19 @@ async fn choose(c: &Client, name: &str, value: &str) {
         .unwrap();
 }
 
+/// Signs in as the alliances account and waits for the partner list.
+async fn sign_in(app: &TestApp, c: &Client) -> Result<(), String> {
+    c.goto(&app.url("/login")).await.unwrap();
+    fill(c, "email", &app.alliances.email).await;
+    fill(c, "password", PASSWORD).await;
+    click(c, "button[type='submit']").await;
+    c.wait()
+        .for_element(Locator::Id("new-partner"))
+        .await
+        .map(|_| ())
+        .map_err(|e| format!("not signed in: {e}"))
+}
+
 async fn click(c: &Client, css: &str) {
     c.find(Locator::Css(css))
         .await
@@ -167,14 +180,7 @@ async fn inbound_walk(app: &TestApp, c: &Client) -> Result<(), String> {
         .map_err(|e| format!("the form did not confirm: {e}"))?;
 
     // The alliances member signs in and finds it in the triage list.
-    c.goto(&app.url("/login")).await.unwrap();
-    fill(c, "email", &app.alliances.email).await;
-    fill(c, "password", PASSWORD).await;
-    click(c, "button[type='submit']").await;
-    c.wait()
-        .for_element(Locator::Id("new-partner"))
-        .await
-        .map_err(|e| format!("not signed in: {e}"))?;
+    sign_in(app, c).await?;
     c.goto(&app.url("/inbound")).await.unwrap();
     c.wait()
         .for_element(Locator::LinkText(company))
@@ -254,15 +260,7 @@ async fn inbound_walk(app: &TestApp, c: &Client) -> Result<(), String> {
 async fn walk(app: &TestApp, c: &Client) -> Result<(), String> {
     let partner = "Flux Labs";
 
-    // Sign in.
-    c.goto(&app.url("/login")).await.unwrap();
-    fill(c, "email", &app.alliances.email).await;
-    fill(c, "password", PASSWORD).await;
-    click(c, "button[type='submit']").await;
-    c.wait()
-        .for_element(Locator::Id("new-partner"))
-        .await
-        .map_err(|e| format!("not signed in: {e}"))?;
+    sign_in(app, c).await?;
 
     // A partner with an invalid website: the error shows beside the field, input is kept.
     c.goto(&app.url("/partners/new")).await.unwrap();

@@ -122,17 +122,7 @@ impl<'a> Fixture<'a> {
         } else if let Some(b) = body {
             req = req.json(&b);
         }
-        let res = req.send().await.unwrap();
-        let status = res.status();
-        let headers = res.headers().clone();
-        let text = res.text().await.unwrap();
-        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-        Reply {
-            status,
-            headers,
-            text,
-            body,
-        }
+        crate::app::send(req).await
     }
 
     async fn admin(&self, method: &str, path: &str, body: Value) -> Value {

@@ -96,17 +96,7 @@ impl Flow {
         if let Some(b) = body {
             req = req.json(b);
         }
-        let res = req.send().await.unwrap();
-        let status = res.status();
-        let headers = res.headers().clone();
-        let text = res.text().await.unwrap();
-        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-        Reply {
-            status,
-            headers,
-            text,
-            body,
-        }
+        crate::app::send(req).await
     }
 
     /// Runs every due job; returns how many delivery attempts were made (scheduled jobs such
