@@ -2,8 +2,8 @@
 //! authentication, and health and metrics endpoints.
 //!
 //! The only crate that knows HTTP. Handlers turn requests into the input of an operation of
-//! `partnerhub-app` (or of the domain and the store, for what has not moved there yet), call
-//! it with the [`auth::Session`]'s caller, and render the result.
+//! `partnerhub-app`, call it with the [`auth::Session`]'s caller, and render the result; the
+//! store is read directly only to authenticate a request and for the read cache's marker.
 
 pub mod api;
 pub mod auth;
