@@ -43,6 +43,7 @@ mod edges;
 mod foundation;
 mod health;
 mod isolation;
+mod jobs;
 mod login;
 mod openapi;
 mod outbox_pages;
