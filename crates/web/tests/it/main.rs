@@ -46,6 +46,7 @@ mod isolation;
 mod jobs;
 mod login;
 mod openapi;
+mod outbound;
 mod outbox_pages;
 mod partners;
 mod permissions;

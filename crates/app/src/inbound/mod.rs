@@ -15,18 +15,20 @@ use partnerhub_domain::inbound::{
 use partnerhub_domain::notify::Event;
 use partnerhub_domain::partner::{ContactInput, PartnerDraft, PartnerInput};
 use partnerhub_domain::{FieldError, FieldErrors};
-use partnerhub_outbound::{Failure, Link, Message};
+use partnerhub_outbound::{Link, Message};
 use partnerhub_store::{
     InboundFilter, InboundRecord, JobRecord, NewJob, PartnerRecord, StepPatch, Who,
 };
 
 use crate::error::AppError;
-use crate::jobs::{Schedule, Worker};
 use crate::outbox::{delivery, Subject};
 use crate::{App, Caller};
 
 /// The job kind of the hourly reminder.
 pub const REMIND: &str = "inbound.remind";
+
+mod remind;
+pub use remind::register_jobs;
 
 /// Counts public submissions per address within the hour.
 #[derive(Default)]
@@ -680,70 +682,6 @@ impl App {
         next(record.state, RequestAction::MarkSpam)?;
         Ok(self.store().spam_inbound(&caller.who(), id).await?)
     }
-
-    /// The hourly reminder: new requests unclaimed after `triage_hours`, and open ones with
-    /// overdue steps, each reminded of at most once a day.
-    async fn remind(&self) -> Result<Option<String>, Failure> {
-        if !self.config().outbox.chat.contains_key("alliances") {
-            return Ok(Some("no alliances channel is configured".into()));
-        }
-        let now = self.now_ms();
-        let now_t = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(now) * 1_000_000)
-            .map_err(|e| Failure::permanent(e.to_string()))?;
-        let unclaimed_before = now_t - time::Duration::hours(self.config().triage_hours);
-        let today = format!(
-            "{:04}-{:02}-{:02}",
-            now_t.year(),
-            u8::from(now_t.month()),
-            now_t.day()
-        );
-        let (unclaimed, overdue) = self
-            .store()
-            .inbound_reminders(unclaimed_before, &today, now - 86_400_000, now)
-            .await
-            .map_err(|e| Failure::transient(e.to_string()))?;
-        let mut jobs = Vec::new();
-        for r in &unclaimed {
-            jobs.extend(self.to_alliances(
-                format!(
-                    "Reminder: the request of *{}* has waited more than {} hours for someone to take the lead.",
-                    r.draft.company.as_str(),
-                    self.config().triage_hours
-                ),
-                r.id,
-                now,
-            ));
-        }
-        for r in &overdue {
-            let lead = r.lead.as_ref().map_or("nobody", |l| l.name.as_str());
-            let late: Vec<&str> = r
-                .steps
-                .iter()
-                .filter(|s| !s.done && s.due_on.as_deref().is_some_and(|d| d < today.as_str()))
-                .map(|s| s.text.as_str())
-                .collect();
-            jobs.extend(self.to_alliances(
-                format!(
-                    "Reminder: the request of *{}* (led by {lead}) has overdue next steps: {}.",
-                    r.draft.company.as_str(),
-                    late.join("; ")
-                ),
-                r.id,
-                now,
-            ));
-        }
-        for job in &jobs {
-            self.store()
-                .enqueue(job, now)
-                .await
-                .map_err(|e| Failure::transient(e.to_string()))?;
-        }
-        Ok(Some(format!(
-            "{} unclaimed, {} with overdue steps",
-            unclaimed.len(),
-            overdue.len()
-        )))
-    }
 }
 
 /// The state `action` leads to; a request in another state is a conflict (409), as for
@@ -759,16 +697,6 @@ fn url_host(url: &str) -> Option<String> {
         .or_else(|| url.strip_prefix("http://"))?;
     let host = rest.split(['/', '?', '#', ':']).next()?;
     (!host.is_empty()).then(|| host.to_lowercase())
-}
-
-/// Registers the hourly reminder.
-pub fn register_jobs(worker: &mut Worker) {
-    worker.handle(REMIND, |app: App, _job| async move { app.remind().await });
-    worker.schedule(Schedule {
-        kind: REMIND,
-        every_ms: 3_600_000,
-        offset_ms: 0,
-    });
 }
 
 #[cfg(test)]
