@@ -161,9 +161,75 @@ pub const ROUTES: &[RouteRule] = &[
     rule("POST", "/api/v1/outbox/{id}/discard", Act(A::ManageOutbox), T::Delivery),
 ];
 
-/// The rule of a route, if the table has one.
+/// Every page of the web UI (and its form posts), under the same policy as the API.
+#[rustfmt::skip]
+pub const PAGES: &[RouteRule] = &[
+    rule("GET", "/", Public, T::Nothing),
+    rule("GET", "/static/{file}", Public, T::Nothing),
+    rule("GET", "/login", Public, T::Nothing),
+    rule("POST", "/login", Public, T::Nothing),
+    rule("POST", "/logout", SignedIn, T::Nothing),
+    rule("GET", "/partner-with-us", Public, T::Nothing),
+    rule("POST", "/partner-with-us", Public, T::Nothing),
+    rule("GET", "/inbound", Act(A::ReadInboundRequests), T::Nothing),
+    rule("POST", "/inbound", Act(A::LogInboundRequest), T::Nothing),
+    rule("GET", "/inbound/new", Act(A::LogInboundRequest), T::Nothing),
+    rule("GET", "/inbound/{id}", Act(A::ReadInboundRequests), T::InboundRequest),
+    rule("POST", "/inbound/{id}/claim", Act(A::ClaimInboundRequest), T::InboundRequest),
+    rule("POST", "/inbound/{id}/handover", Act(A::LeadInboundRequest), T::InboundRequest),
+    rule("POST", "/inbound/{id}/steps", Act(A::LeadInboundRequest), T::InboundRequest),
+    rule("POST", "/inbound/{id}/steps/{step_id}/done", Act(A::LeadInboundRequest), T::NextStep),
+    rule("POST", "/inbound/{id}/notes", Act(A::LeadInboundRequest), T::InboundRequest),
+    rule("POST", "/inbound/{id}/accept", Act(A::LeadInboundRequest), T::InboundRequest),
+    rule("POST", "/inbound/{id}/decline", Act(A::LeadInboundRequest), T::InboundRequest),
+    rule("POST", "/inbound/{id}/spam", Act(A::MarkInboundSpam), T::InboundRequest),
+    rule("GET", "/partners", Act(A::ListPartners), T::Nothing),
+    rule("POST", "/partners", Act(A::CreatePartner), T::Nothing),
+    rule("GET", "/partners/new", Act(A::CreatePartner), T::Nothing),
+    rule("GET", "/partners/import", Act(A::ImportPartners), T::Nothing),
+    rule("POST", "/partners/import", Act(A::ImportPartners), T::Nothing),
+    rule("GET", "/partners/{id}", Act(A::ReadPartner), T::Partner),
+    rule("POST", "/partners/{id}", Act(A::UpdatePartner), T::Partner),
+    rule("GET", "/partners/{id}/edit", Act(A::UpdatePartner), T::Partner),
+    rule("POST", "/partners/{id}/delete", Act(A::DeletePartner), T::Partner),
+    rule("POST", "/partners/{id}/documents", Act(A::ManageDocuments), T::Partner),
+    rule("POST", "/partners/{id}/documents/{doc_id}/delete", Act(A::ManageDocuments), T::Document),
+    rule("GET", "/delivery-models", Act(A::ReadDeliveryModels), T::Nothing),
+    rule("GET", "/delivery-models/{id}/edit", Act(A::EditDeliveryModels), T::DeliveryModel),
+    rule("POST", "/delivery-models/{id}/edit", Act(A::EditDeliveryModels), T::DeliveryModel),
+    rule("GET", "/tokens", Act(A::ManageOwnTokens), T::Nothing),
+    rule("POST", "/tokens", Act(A::ManageOwnTokens), T::Nothing),
+    rule("POST", "/tokens/{id}/revoke", Act(A::ManageOwnTokens), T::Token),
+    rule("GET", "/admin/users", Act(A::ManageUsers), T::Nothing),
+    rule("POST", "/admin/users", Act(A::ManageUsers), T::Nothing),
+    rule("GET", "/admin/users/{id}", Act(A::ManageUsers), T::User),
+    rule("POST", "/admin/users/{id}/deactivate", Act(A::ManageUsers), T::User),
+    rule("POST", "/admin/users/{id}/activate", Act(A::ManageUsers), T::User),
+    rule("POST", "/admin/users/{id}/move", Act(A::ManageUsers), T::User),
+    rule("GET", "/admin/audit", Act(A::ReadFullAudit), T::Nothing),
+    rule("GET", "/admin/security", Act(A::ReadSecurityLog), T::Nothing),
+    rule("GET", "/admin/outbox", Act(A::ManageOutbox), T::Nothing),
+    rule("POST", "/admin/outbox/{id}/retry", Act(A::ManageOutbox), T::Delivery),
+    rule("POST", "/admin/outbox/{id}/discard", Act(A::ManageOutbox), T::Delivery),
+    rule("GET", "/admin/webhooks", Act(A::ManageWebhooks), T::Nothing),
+    rule("POST", "/admin/webhooks", Act(A::ManageWebhooks), T::Nothing),
+    rule("GET", "/admin/webhooks/{id}", Act(A::ManageWebhooks), T::Webhook),
+    rule("POST", "/admin/webhooks/{id}/test", Act(A::ManageWebhooks), T::Webhook),
+    rule("POST", "/admin/webhooks/{id}/delete", Act(A::ManageWebhooks), T::Webhook),
+];
+
+/// The rule of an API route, if the table has one.
 pub fn rule_for(method: &str, path: &str) -> Option<&'static RouteRule> {
-    ROUTES
+    find(ROUTES, method, path)
+}
+
+/// The rule of a page, if the table has one.
+pub fn page_rule_for(method: &str, path: &str) -> Option<&'static RouteRule> {
+    find(PAGES, method, path)
+}
+
+fn find(table: &'static [RouteRule], method: &str, path: &str) -> Option<&'static RouteRule> {
+    table
         .iter()
         .find(|r| r.method.eq_ignore_ascii_case(method) && r.path == path)
 }
@@ -196,12 +262,20 @@ pub fn render_markdown() -> String {
         }
         out.push('\n');
     }
+    out.push_str("\n## What each API route does\n\n");
+    routes_table(&mut out, ROUTES);
     out.push_str(
-        "\n## What each route does\n\n\
-         Pages call the same operations as the API routes below, under the same policy.\n\n\
-         | Method | Path | Who | On |\n|---|---|---|---|\n",
+        "\n## What each page does\n\n\
+         Pages call the same operations as the API, under the same policy; a visitor who is not \
+         signed in is sent to the sign-in page.\n\n",
     );
-    for r in ROUTES {
+    routes_table(&mut out, PAGES);
+    out
+}
+
+fn routes_table(out: &mut String, table: &[RouteRule]) {
+    out.push_str("| Method | Path | Who | On |\n|---|---|---|---|\n");
+    for r in table {
         let who = match r.access {
             Access::Public => "anyone".to_string(),
             Access::SignedIn => "any signed-in user".to_string(),
@@ -215,7 +289,6 @@ pub fn render_markdown() -> String {
             r.target.label()
         ));
     }
-    out
 }
 
 #[cfg(test)]
@@ -224,8 +297,13 @@ mod tests {
 
     #[test]
     fn every_route_is_listed_once() {
-        for r in ROUTES {
-            let n = ROUTES
+        for r in ROUTES.iter().chain(PAGES) {
+            let table = if ROUTES.iter().any(|o| std::ptr::eq(o, r)) {
+                ROUTES
+            } else {
+                PAGES
+            };
+            let n = table
                 .iter()
                 .filter(|o| o.method == r.method && o.path == r.path)
                 .count();

@@ -26,7 +26,7 @@ fn router_sources() -> Vec<String> {
 
 /// `(method, path)` of every `.route("PATH", …)` in the bodies of a source's `pub fn router`
 /// and `pub fn routes`.
-fn routes_in(source: &str) -> BTreeSet<(String, String)> {
+pub fn routes_in(source: &str) -> BTreeSet<(String, String)> {
     let mut out = BTreeSet::new();
     // Only the bodies of the router functions, so no other code is read as a route.
     let bodies = source

@@ -15,13 +15,20 @@ use partnerhub_domain::organization::Role;
 use partnerhub_outbound::Message;
 use partnerhub_outbound::OutboundPolicy;
 use partnerhub_store::NewJob;
-use partnerhub_web::permissions::{render_markdown, rule_for, Access, RouteRule, Target};
+use partnerhub_web::permissions::{
+    page_rule_for, render_markdown, rule_for, Access, RouteRule, Target,
+};
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use crate::app::{chain_key, partner_body, test_config, Account, Instance, Reply, TestApp};
+use crate::app::{
+    chain_key, csrf_field, partner_body, test_config, Account, Instance, Reply, TestApp,
+};
 
-on_both_databases!(every_route_answers_every_role_as_the_policy_says);
+on_both_databases!(
+    every_route_answers_every_role_as_the_policy_says,
+    every_page_answers_every_role_as_the_policy_says,
+);
 
 /// `docs/permissions.md`, from the workspace root.
 fn permissions_file() -> PathBuf {
@@ -394,7 +401,9 @@ fn body_for(f: &Fixture<'_>, method: &str, path: &str) -> Option<Value> {
     })
 }
 
-async fn every_route_answers_every_role_as_the_policy_says(app: &TestApp) {
+/// A server over the test app's database whose secrets can be sealed, whose guard lets
+/// webhooks point at 127.0.0.1, and whose intake takes every fixture.
+async fn fixture(app: &TestApp) -> Fixture<'_> {
     let config = AppConfig {
         clock: ManualClock::starting_now(),
         sealer: Some(Sealer::new(chain_key().derive("sealed secrets"))),
@@ -405,12 +414,44 @@ async fn every_route_answers_every_role_as_the_policy_says(app: &TestApp) {
         },
         ..Default::default()
     };
-    let f = Fixture {
+    Fixture {
         app,
         server: Instance::start(&app.store, config, test_config()).await,
-        http: reqwest::Client::new(),
+        http: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap(),
         n: std::cell::Cell::new(0),
-    };
+    }
+}
+
+/// Nobody, then every role.
+fn callers() -> Vec<Option<Role>> {
+    std::iter::once(None)
+        .chain(Role::ALL.iter().copied().map(Some))
+        .collect()
+}
+
+fn cases(rule: &RouteRule) -> &'static [Case] {
+    if rule.target.is_owned() {
+        &[Case::Own, Case::Other]
+    } else {
+        &[Case::Unowned]
+    }
+}
+
+fn report(wrong: &[String], calls: usize, floor: usize) {
+    assert!(calls > floor, "the matrix made only {calls} calls");
+    assert!(
+        wrong.is_empty(),
+        "{} of {calls} calls disagree with the policy:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+}
+
+async fn every_route_answers_every_role_as_the_policy_says(app: &TestApp) {
+    let f = fixture(app).await;
     // Every documented operation, which the OpenAPI test holds equal to the router's routes.
     let doc = f.call("GET", "/api/openapi.json", None, None).await.body;
     let mut routes = Vec::new();
@@ -429,21 +470,12 @@ async fn every_route_answers_every_role_as_the_policy_says(app: &TestApp) {
         missing.is_empty(),
         "routes missing from ROUTES in crates/web/src/permissions.rs: {missing:?}"
     );
-
-    let callers: Vec<Option<Role>> = std::iter::once(None)
-        .chain(Role::ALL.iter().copied().map(Some))
-        .collect();
     let mut wrong = Vec::new();
     let mut calls = 0;
     for (method, path) in &routes {
         let rule = rule_for(method, path).unwrap();
-        let cases: &[Case] = if rule.target.is_owned() {
-            &[Case::Own, Case::Other]
-        } else {
-            &[Case::Unowned]
-        };
-        for &role in &callers {
-            for &case in cases {
+        for role in callers() {
+            for &case in cases(rule) {
                 let Some(concrete) = f.path(rule, role, case).await else {
                     continue;
                 };
@@ -463,12 +495,124 @@ async fn every_route_answers_every_role_as_the_policy_says(app: &TestApp) {
             }
         }
     }
-    assert!(calls > 300, "the matrix made only {calls} calls");
+    report(&wrong, calls, 300);
+    f.server.stop().await;
+}
+
+/// The pages' router source, read at test time.
+fn page_routes() -> Vec<(String, String)> {
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/views/mod.rs");
+    let source = std::fs::read_to_string(src).unwrap();
+    crate::openapi::routes_in(&source)
+        .into_iter()
+        .map(|(m, p)| (m.to_uppercase(), p))
+        .collect()
+}
+
+impl Fixture<'_> {
+    /// A page as a browser of `role` (`None`: nobody) opens or posts it: a fresh session and
+    /// its form token; a public form is opened first for its own token. Returns the status and
+    /// where a redirect points.
+    async fn page(
+        &self,
+        method: &str,
+        path: &str,
+        role: Option<Role>,
+        public: bool,
+    ) -> (u16, String, String) {
+        let url = self.server.url(path);
+        let res = if method == "GET" {
+            let mut req = self.http.get(&url);
+            if let Some(r) = role {
+                let (secret, _) = self.app.open_session(self.account(r), 3600).await;
+                req = req.header("cookie", format!("partnerhub_session={secret}"));
+            }
+            req.send().await.unwrap()
+        } else if public {
+            // A public form carries its own token, in a cookie and a hidden field.
+            let jar = reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap();
+            let html = jar.get(&url).send().await.unwrap().text().await.unwrap();
+            jar.post(&url)
+                .form(&[("csrf_token", csrf_field(&html))])
+                .send()
+                .await
+                .unwrap()
+        } else {
+            let mut req = self.http.post(&url);
+            let mut csrf = String::new();
+            if let Some(r) = role {
+                let (secret, token) = self.app.open_session(self.account(r), 3600).await;
+                req = req.header("cookie", format!("partnerhub_session={secret}"));
+                csrf = token;
+            }
+            req.form(&[("csrf_token", csrf)]).send().await.unwrap()
+        };
+        let status = res.status().as_u16();
+        let location = res
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        let text = res.text().await.unwrap_or_default();
+        (status, location, text)
+    }
+}
+
+async fn every_page_answers_every_role_as_the_policy_says(app: &TestApp) {
+    let f = fixture(app).await;
+    let routes = page_routes();
     assert!(
-        wrong.is_empty(),
-        "{} of {calls} calls disagree with the policy:\n{}",
-        wrong.len(),
-        wrong.join("\n")
+        routes.len() >= 40,
+        "the page scan found too little: {routes:?}"
     );
+    let missing: Vec<_> = routes
+        .iter()
+        .filter(|(m, p)| page_rule_for(m, p).is_none())
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "pages missing from PAGES in crates/web/src/permissions.rs: {missing:?}"
+    );
+    let mut wrong = Vec::new();
+    let mut calls = 0;
+    for (method, path) in &routes {
+        let rule = page_rule_for(method, path).unwrap();
+        let public = rule.access == Access::Public;
+        for role in callers() {
+            for &case in cases(rule) {
+                let Some(concrete) = f.path(rule, role, case).await else {
+                    continue;
+                };
+                let concrete = concrete.replace("{file}", "app.css");
+                let (status, location, text) = f.page(method, &concrete, role, public).await;
+                calls += 1;
+                // A refusal sends to the sign-in page and back (`?next=`); signing out, there.
+                let to_login = matches!(status, 302 | 303) && location.starts_with("/login?next=");
+                let want = expected(rule, role, case);
+                let ok = match want {
+                    // Nobody signed in is sent to the sign-in page.
+                    Outcome::Refused(401) => to_login,
+                    // A public form runs for anyone; the sign-in form's own 401 is its answer
+                    // to wrong credentials.
+                    Outcome::Runs if public => !matches!(status, 403 | 404) && status < 500,
+                    Outcome::Runs => !to_login && holds(want, status),
+                    Outcome::Refused(s) => status == s,
+                };
+                if !ok {
+                    let who = role.map_or("nobody", |r| r.code());
+                    wrong.push(format!(
+                        "{method} {concrete} by {who} ({case:?}): want {want:?}, got {status} {location} {}",
+                        text.chars().take(120).collect::<String>()
+                    ));
+                }
+            }
+        }
+    }
+    report(&wrong, calls, 300);
     f.server.stop().await;
 }
