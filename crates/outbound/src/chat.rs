@@ -49,11 +49,12 @@ pub async fn post(
         .json(&body(text, link))
         .send()
         .await
-        .map_err(|e| {
-            Failure::transient(format!(
+        .map_err(|e| match crate::guard::refusal(&e) {
+            Some(r) => Failure::permanent(format!("the chat webhook URL is refused: {r}")),
+            None => Failure::transient(format!(
                 "the chat webhook did not answer: {}",
                 without_url(&e)
-            ))
+            )),
         })?;
     let status = res.status();
     if status.is_success() {

@@ -74,9 +74,7 @@ pub async fn create_issue(
             .header("PRIVATE-TOKEN", token)
             .send()
             .await
-            .map_err(|e| {
-                Failure::transient(format!("GitLab did not answer: {}", without_url(&e)))
-            })?;
+            .map_err(|e| gitlab_failure(&e))?;
         if !res.status().is_success() {
             return Err(fail(res).await);
         }
@@ -96,13 +94,21 @@ pub async fn create_issue(
         ])
         .send()
         .await
-        .map_err(|e| Failure::transient(format!("GitLab did not answer: {}", without_url(&e))))?;
+        .map_err(|e| gitlab_failure(&e))?;
     if !res.status().is_success() {
         return Err(fail(res).await);
     }
     res.json::<Issue>()
         .await
         .map_err(|e| Failure::transient(format!("GitLab's issue reply: {e}")))
+}
+
+/// A failed request to GitLab: the guard's refusal is final; anything else is tried again.
+fn gitlab_failure(e: &reqwest::Error) -> Failure {
+    match crate::guard::refusal(e) {
+        Some(r) => Failure::permanent(format!("the GitLab URL is refused: {r}")),
+        None => Failure::transient(format!("GitLab did not answer: {}", without_url(e))),
+    }
 }
 
 #[cfg(test)]

@@ -80,6 +80,23 @@ impl OutboundPolicy {
         Ok(url)
     }
 
+    /// Refuses a URL configured at start that points inside: an internal address written in
+    /// it, or a name that resolves to one now. A name that does not resolve now is let be: it
+    /// is checked again at every delivery.
+    pub async fn refuse_inside(&self, raw: &str) -> Result<(), Refused> {
+        let url = self.check_url(raw)?;
+        let host = url.host_str().unwrap_or_default().to_string();
+        if is_allowed_host(&host, &self.allow_hosts) || !matches!(url.host(), Some(Host::Domain(_)))
+        {
+            return Ok(());
+        }
+        let port = url.port_or_known_default().unwrap_or(443);
+        match resolve_public(&host, port).await {
+            Err(e) if e.0.contains("internal address") => Err(e),
+            _ => Ok(()),
+        }
+    }
+
     /// The guarded client.
     pub fn client(&self) -> Result<reqwest::Client, Refused> {
         let policy = self.clone();
@@ -125,6 +142,19 @@ async fn resolve_public(host: &str, port: u16) -> Result<Vec<SocketAddr>, Refuse
     Ok(addrs)
 }
 
+/// The guard's refusal behind a failed request (a name resolving inside, a redirect to an
+/// internal address), if that is why it failed.
+pub fn refusal(e: &reqwest::Error) -> Option<&Refused> {
+    let mut source = std::error::Error::source(e);
+    while let Some(inner) = source {
+        if let Some(r) = inner.downcast_ref::<Refused>() {
+            return Some(r);
+        }
+        source = inner.source();
+    }
+    None
+}
+
 /// The client's resolver: names resolving to any internal address are refused at connect
 /// time, so a name changed to point inside after it was saved is caught too.
 struct GuardResolver {
@@ -136,16 +166,22 @@ impl Resolve for GuardResolver {
         let host = name.as_str().to_string();
         let allowed = is_allowed_host(&host, &self.allow_hosts);
         Box::pin(async move {
-            let addrs = if allowed {
-                tokio::net::lookup_host((host.as_str(), 0))
-                    .await
-                    .map_err(|e| Box::new(e) as Box<dyn std::error::Error + Send + Sync>)?
-                    .collect()
-            } else {
-                resolve_public(&host, 0)
-                    .await
-                    .map_err(|e| Box::new(e) as Box<dyn std::error::Error + Send + Sync>)?
-            };
+            // A name that does not resolve is a DNS failure (tried again later); one that
+            // resolves inside is the guard's refusal (final).
+            let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
+                .await
+                .map_err(|e| Box::new(e) as Box<dyn std::error::Error + Send + Sync>)?
+                .collect();
+            if !allowed {
+                if let Some(bad) = addrs.iter().find(|a| is_internal(a.ip())) {
+                    return Err(Box::new(Refused(format!(
+                        "{host} resolves to the internal address {}; outbound requests may not \
+                         reach it unless outbound_allow_hosts lists {host}",
+                        bad.ip()
+                    )))
+                        as Box<dyn std::error::Error + Send + Sync>);
+                }
+            }
             Ok(Box::new(addrs.into_iter()) as Addrs)
         })
     }

@@ -54,8 +54,9 @@ pub async fn post(
         .body(raw)
         .send()
         .await
-        .map_err(|e| {
-            Failure::transient(format!("the webhook did not answer: {}", without_url(&e)))
+        .map_err(|e| match crate::guard::refusal(&e) {
+            Some(r) => Failure::permanent(format!("the webhook URL is refused: {r}")),
+            None => Failure::transient(format!("the webhook did not answer: {}", without_url(&e))),
         })?;
     let status = res.status();
     if status.is_success() {

@@ -100,6 +100,7 @@ fn init_logging() {
 
 pub async fn run(settings: &Settings, args: ServeArgs) -> anyhow::Result<ExitCode> {
     init_logging();
+    crate::config::outbound::vet_channels(&settings.outbox).await?;
     let opened = open_store(settings).await?;
     let store = opened.store.clone();
     if args.demo {
@@ -165,6 +166,7 @@ pub struct WorkerArgs {
 /// one PostgreSQL database, each started with `serve --no-worker`).
 pub async fn worker(settings: &Settings, args: WorkerArgs) -> anyhow::Result<ExitCode> {
     init_logging();
+    crate::config::outbound::vet_channels(&settings.outbox).await?;
     let opened = open_store(settings).await?;
     let public_url = settings.public_url_or("http://127.0.0.1:8080");
     let app = opened.app(settings, public_url);

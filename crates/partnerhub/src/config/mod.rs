@@ -1,7 +1,7 @@
 //! Configuration: command-line flags, environment variables and an optional TOML file, in that
 //! order of precedence, resolved into one [`Settings`].
 
-mod outbound;
+pub(crate) mod outbound;
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};

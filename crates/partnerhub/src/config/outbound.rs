@@ -188,3 +188,16 @@ pub fn resolve(file: OutboundFile, message_id_host: &str) -> anyhow::Result<Outb
         message_id_host: message_id_host.to_string(),
     })
 }
+
+/// Refuses to start when a configured channel points inside the network (checked by resolving
+/// its name now), naming the key; the guard checks again at every delivery.
+pub async fn vet_channels(outbox: &OutboxConfig) -> anyhow::Result<()> {
+    for (name, url) in &outbox.chat {
+        outbox
+            .policy
+            .refuse_inside(secrecy::ExposeSecret::expose_secret(url))
+            .await
+            .map_err(|e| anyhow::anyhow!("configuration: notifications.{name}_channel: {e}"))?;
+    }
+    Ok(())
+}

@@ -174,3 +174,32 @@ fn a_request_acknowledged_before_a_crash_is_delivered_after_it_postgres() {
     )
     .unwrap();
 }
+
+#[test]
+fn a_channel_inside_the_network_is_refused_at_start_naming_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    for url in [
+        "http://169.254.169.254/latest/meta-data",
+        "http://10.0.0.1/hook",
+        "http://[::1]:8080/hook",
+        "http://localhost:9/hook",
+    ] {
+        for command in [
+            &["serve", "--addr", "127.0.0.1:0"][..],
+            &["worker", "--once"][..],
+        ] {
+            let out = super::partnerhub(dir.path())
+                .args(command)
+                .env("PARTNERHUB_ALLIANCES_CHANNEL", url)
+                .env_remove("PARTNERHUB_OUTBOUND_ALLOW_HOSTS")
+                .output()
+                .unwrap();
+            let err = text(&out.stderr);
+            assert!(!out.status.success(), "{command:?} started with {url}");
+            assert!(
+                err.contains("notifications.alliances_channel") && err.contains("internal address"),
+                "{url}: {err}"
+            );
+        }
+    }
+}

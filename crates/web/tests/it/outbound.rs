@@ -222,3 +222,29 @@ async fn outbound_requests_never_reach_internal_addresses_unless_allowed() {
     allowing.stop().await;
     app.finish().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_chat_channel_that_resolves_inside_is_refused_when_delivered() {
+    let app = TestApp::sqlite().await;
+    let sink = HttpSink::start().await;
+    let clock = ManualClock::starting_now();
+    let inside = sink.url("/hook").replace("127.0.0.1", "localhost");
+    let flow = Flow::start(&app, config(&clock, Some(inside), None, &[])).await;
+    flow.call(
+        Method::POST,
+        "/api/v1/inbound-requests",
+        None,
+        Some(&request_body("Inside Job Ltd")),
+    )
+    .await
+    .expect(201);
+    flow.run_jobs().await;
+    assert!(sink.received().is_empty(), "the channel was reached");
+    let job = deliveries(&app).await.remove(0);
+    assert_eq!(job.channel.as_deref(), Some("chat"));
+    assert_eq!(job.state, JobState::Dead);
+    let error = job.last_error.unwrap_or_default();
+    assert!(error.contains("internal address"), "{error}");
+    flow.stop().await;
+    app.finish().await;
+}
