@@ -147,7 +147,9 @@ pub const PERMISSIONS: &[(Action, [Reach; 6])] = &[
 
 /// How far `role`'s right to `action` reaches, from [`PERMISSIONS`].
 pub fn reach(role: Role, action: Action) -> Reach {
-    let column = Role::ALL.iter().position(|r| *r == role).unwrap_or(0);
+    let Some(column) = Role::ALL.iter().position(|r| *r == role) else {
+        return No;
+    };
     PERMISSIONS
         .iter()
         .find(|(a, _)| *a == action)

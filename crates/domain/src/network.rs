@@ -27,6 +27,8 @@ fn internal_v4(ip: Ipv4Addr) -> bool {
         // IETF protocol assignments and benchmarking, 192.0.0.0/24 and 198.18.0.0/15.
         || (a == 192 && b == 0 && ip.octets()[2] == 0)
         || (a == 198 && (18..=19).contains(&b))
+        // Reserved, 240.0.0.0/4.
+        || a >= 240
 }
 
 fn internal_v6(ip: Ipv6Addr) -> bool {
@@ -38,8 +40,29 @@ fn internal_v6(ip: Ipv6Addr) -> bool {
         || (first & 0xfe00) == 0xfc00
         // Link-local, fe80::/10.
         || (first & 0xffc0) == 0xfe80
-        // IPv4-compatible and NAT64 forms of internal IPv4 addresses.
+        // Site-local (deprecated, still routed by some), fec0::/10.
+        || (first & 0xffc0) == 0xfec0
+        // IPv4-mapped and IPv4-compatible forms of internal IPv4 addresses.
         || ip.to_ipv4().is_some_and(internal_v4)
+        // NAT64 (64:ff9b::/96) and 6to4 (2002::/16) carry an IPv4 address that may be internal.
+        || embedded_v4(ip).is_some_and(internal_v4)
+}
+
+/// The IPv4 address a NAT64 (`64:ff9b::a.b.c.d`) or 6to4 (`2002:aabb:ccdd::`) address carries.
+fn embedded_v4(ip: Ipv6Addr) -> Option<Ipv4Addr> {
+    let s = ip.segments();
+    let v4 = |hi: u16, lo: u16| {
+        let [a, b] = hi.to_be_bytes();
+        let [c, d] = lo.to_be_bytes();
+        Ipv4Addr::new(a, b, c, d)
+    };
+    if s[0] == 0x64 && s[1] == 0xff9b && s[2..6] == [0, 0, 0, 0] {
+        Some(v4(s[6], s[7]))
+    } else if s[0] == 0x2002 {
+        Some(v4(s[1], s[2]))
+    } else {
+        None
+    }
 }
 
 /// Whether `host` (a name or an address as written in a URL) is one an operator listed in
@@ -56,6 +79,12 @@ mod tests {
     #[test]
     fn internal_networks_are_refused_and_public_ones_are_not() {
         for internal in [
+            "64:ff9b::a00:1",
+            "64:ff9b::7f00:1",
+            "2002:a00:1::",
+            "2002:a9fe:a9fe::1",
+            "fec0::1",
+            "240.0.0.1",
             "127.0.0.1",
             "10.0.0.1",
             "172.16.5.4",

@@ -30,6 +30,57 @@ pub struct InboundRecord {
     pub updated_at: OffsetDateTime,
 }
 
+/// What a decision about a request was made on: its state and lead (and, for a change of
+/// its answers, the version it was made from). A write checks them in its own transaction,
+/// the row locked, so a decision cannot outlive a claim, a hand-over or a concurrent change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Seen {
+    pub state: RequestState,
+    pub lead_id: Option<i64>,
+    pub updated_at: Option<OffsetDateTime>,
+}
+
+impl Seen {
+    /// The state and lead of `r`.
+    pub fn of(r: &InboundRecord) -> Self {
+        Self {
+            state: r.state,
+            lead_id: r.lead.as_ref().map(|l| l.id),
+            updated_at: None,
+        }
+    }
+
+    /// The state, lead and version of `r`.
+    pub fn version_of(r: &InboundRecord) -> Self {
+        Self {
+            updated_at: Some(r.updated_at),
+            ..Self::of(r)
+        }
+    }
+
+    /// Refuses when `now` (read in the transaction) is no longer what was seen.
+    fn check(&self, now: &InboundRecord) -> Result<(), StoreError> {
+        let lead = now.lead.as_ref().map(|l| l.id);
+        let changed = now.state != self.state
+            || lead != self.lead_id
+            || self.updated_at.is_some_and(|u| u != now.updated_at);
+        if changed {
+            let who = now
+                .lead
+                .as_ref()
+                .map_or("nobody".to_string(), |l| l.name.clone());
+            return Err(StoreError::conflict(
+                "state",
+                format!(
+                    "the request changed meanwhile (it is {}, led by {who}); reload it and try again",
+                    now.state.code()
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// A next step of a request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StepRecord {
@@ -208,6 +259,23 @@ async fn request_in(tx: &mut Tx, id: i64) -> Result<InboundRecord, StoreError> {
     let steps: Vec<StepRow> =
         on_tx!(tx, c => sqlx::query_as(&sql).bind(id).fetch_all(&mut *c).await)?;
     assemble(row, steps.into_iter().map(step).collect())
+}
+
+/// Checks a user may lead a request (an active alliances member or admin), naming `field`.
+async fn check_lead(tx: &mut Tx, field: &str, user_id: i64) -> Result<(), StoreError> {
+    let role: Option<String> = on_tx!(tx, c => sqlx::query_scalar(
+        "SELECT u.role FROM users u WHERE u.id = $1 AND u.active",
+    )
+    .bind(user_id)
+    .fetch_optional(&mut *c)
+    .await)?;
+    if !matches!(role.as_deref(), Some("alliances" | "admin")) {
+        return Err(StoreError::conflict(
+            field,
+            format!("user {user_id} is not an active alliances member or admin, who lead requests"),
+        ));
+    }
+    Ok(())
 }
 
 /// Checks a user is an active vendor user, naming `field`.
@@ -410,7 +478,7 @@ impl Store {
                 format!("{} already leads this request", lead.name),
             )));
         }
-        check_staff(&mut tx, "lead_id", lead_id).await?;
+        check_lead(&mut tx, "lead_id", lead_id).await?;
         let n = exec_tx!(
             &mut tx,
             sqlx::query(
@@ -449,14 +517,15 @@ impl Store {
         &self,
         who: &Who,
         id: i64,
-        from: RequestState,
+        seen: Seen,
         lead_id: i64,
         jobs: &[NewJob],
         now_ms: i64,
     ) -> Result<InboundRecord, StoreError> {
         let mut tx = self.begin().await?;
         let before = request_in(&mut tx, id).await?;
-        check_staff(&mut tx, "lead_id", lead_id).await?;
+        seen.check(&before)?;
+        check_lead(&mut tx, "lead_id", lead_id).await?;
         let n = exec_tx!(
             &mut tx,
             sqlx::query(
@@ -465,7 +534,7 @@ impl Store {
             .bind(lead_id)
             .bind(crate::now())
             .bind(id)
-            .bind(from.code())
+            .bind(seen.state.code())
         )?;
         if n == 0 {
             return Err(StoreError::conflict(
@@ -492,12 +561,13 @@ impl Store {
         &self,
         who: &Who,
         id: i64,
-        from: RequestState,
+        seen: Seen,
         to: RequestState,
         step: &StepDraft,
     ) -> Result<InboundRecord, StoreError> {
         let mut tx = self.begin().await?;
         let before = request_in(&mut tx, id).await?;
+        seen.check(&before)?;
         if before.steps.len() >= partnerhub_domain::inbound::MAX_STEPS {
             return Err(StoreError::conflict(
                 "text",
@@ -510,7 +580,7 @@ impl Store {
         if let Some(owner) = step.owner_id {
             check_staff(&mut tx, "owner_id", owner).await?;
         }
-        transition(&mut tx, id, from, to).await?;
+        transition(&mut tx, id, seen.state, to).await?;
         let now = crate::now();
         exec_tx!(&mut tx, sqlx::query(
             "INSERT INTO inbound_steps (request_id, text, owner_id, due_on, done, created_at, updated_at) VALUES ($1, $2, $3, $4, FALSE, $5, $5)",
@@ -539,11 +609,13 @@ impl Store {
         &self,
         who: &Who,
         id: i64,
+        seen: Seen,
         step_id: i64,
         patch: &StepPatch,
     ) -> Result<InboundRecord, StoreError> {
         let mut tx = self.begin().await?;
         let before = request_in(&mut tx, id).await?;
+        seen.check(&before)?;
         let current = before
             .steps
             .iter()
@@ -595,11 +667,22 @@ impl Store {
         &self,
         who: &Who,
         id: i64,
+        seen: Seen,
         draft: &InboundDraft,
         notes: Option<&str>,
     ) -> Result<InboundRecord, StoreError> {
         let mut tx = self.begin().await?;
         let before = request_in(&mut tx, id).await?;
+        seen.check(&before)?;
+        if !before.state.is_open() {
+            return Err(StoreError::conflict(
+                "state",
+                format!(
+                    "the request is {}: its answers and notes no longer change",
+                    before.state.code()
+                ),
+            ));
+        }
         exec_tx!(&mut tx, sqlx::query(
             "UPDATE inbound_requests SET company = $1, website = $2, contact_name = $3, contact_email = $4, interest = $5, integration = $6, \
              benefits = $7, relationship = $8, document_url = $9, received_via = $10, notes = $11, updated_at = $12 WHERE id = $13",
@@ -638,7 +721,7 @@ impl Store {
         &self,
         who: &Who,
         id: i64,
-        from: RequestState,
+        seen: Seen,
         partner: &PartnerDraft,
         document: Option<&SharedDocument>,
         jobs: &[NewJob],
@@ -646,7 +729,8 @@ impl Store {
     ) -> Result<(InboundRecord, i64), StoreError> {
         let mut tx = self.begin().await?;
         let before = request_in(&mut tx, id).await?;
-        transition(&mut tx, id, from, RequestState::Accepted).await?;
+        seen.check(&before)?;
+        transition(&mut tx, id, seen.state, RequestState::Accepted).await?;
         let partner_id =
             crate::partners::insert_audited(&mut tx, who, partner, "partner.create").await?;
         if let Some(doc) = document {
@@ -678,14 +762,15 @@ impl Store {
         &self,
         who: &Who,
         id: i64,
-        from: RequestState,
+        seen: Seen,
         reason: &str,
         jobs: &[NewJob],
         now_ms: i64,
     ) -> Result<InboundRecord, StoreError> {
         let mut tx = self.begin().await?;
         let before = request_in(&mut tx, id).await?;
-        transition(&mut tx, id, from, RequestState::Declined).await?;
+        seen.check(&before)?;
+        transition(&mut tx, id, seen.state, RequestState::Declined).await?;
         exec_tx!(
             &mut tx,
             sqlx::query("UPDATE inbound_requests SET decline_reason = $1 WHERE id = $2")
@@ -707,9 +792,15 @@ impl Store {
     }
 
     /// Marks a new request as spam (audited).
-    pub async fn spam_inbound(&self, who: &Who, id: i64) -> Result<InboundRecord, StoreError> {
+    pub async fn spam_inbound(
+        &self,
+        who: &Who,
+        id: i64,
+        seen: Seen,
+    ) -> Result<InboundRecord, StoreError> {
         let mut tx = self.begin().await?;
         let before = request_in(&mut tx, id).await?;
+        seen.check(&before)?;
         transition(&mut tx, id, RequestState::New, RequestState::Spam).await?;
         let after = finish(
             &mut tx,
@@ -725,33 +816,43 @@ impl Store {
         Ok(after)
     }
 
-    /// New requests created before `unclaimed_before` not reminded of since `reminded_before`
-    /// (Unix ms), and open requests with a step not done whose day `today` (`YYYY-MM-DD`) has
-    /// passed; each at most once per reminder window. Marks them reminded at `now_ms`.
+    /// The reminder's requests — new ones created before `unclaimed_before`, open ones with a
+    /// step due before `today` — not reminded of since `reminded_before`: marks them reminded
+    /// and enqueues the deliveries `jobs` makes of them, in one transaction, so a reminder is
+    /// sent exactly when it is recorded. Returns how many of each there were.
     pub async fn inbound_reminders(
         &self,
         unclaimed_before: OffsetDateTime,
         today: &str,
         reminded_before: i64,
         now_ms: i64,
-    ) -> Result<(Vec<InboundRecord>, Vec<InboundRecord>), StoreError> {
-        let unclaimed_ids: Vec<i64> = on_pool!(self, p => sqlx::query_scalar(
+        jobs: impl FnOnce(&[InboundRecord], &[InboundRecord]) -> Vec<NewJob>,
+    ) -> Result<(usize, usize), StoreError> {
+        let mut tx = self.begin().await?;
+        let unclaimed_ids: Vec<i64> = on_tx!(&mut tx, c => sqlx::query_scalar(
             "SELECT id FROM inbound_requests WHERE state = 'new' AND created_at < $1 AND (reminded_at IS NULL OR reminded_at < $2) ORDER BY id",
         )
         .bind(unclaimed_before)
         .bind(reminded_before)
-        .fetch_all(p)
+        .fetch_all(&mut *c)
         .await)?;
-        let overdue_ids: Vec<i64> = on_pool!(self, p => sqlx::query_scalar(
+        let overdue_ids: Vec<i64> = on_tx!(&mut tx, c => sqlx::query_scalar(
             "SELECT DISTINCT r.id FROM inbound_requests r JOIN inbound_steps s ON s.request_id = r.id \
              WHERE r.state IN ('claimed', 'in_discussion') AND s.done = FALSE AND s.due_on IS NOT NULL AND s.due_on < $1 \
              AND (r.reminded_at IS NULL OR r.reminded_at < $2) ORDER BY r.id",
         )
         .bind(today)
         .bind(reminded_before)
-        .fetch_all(p)
+        .fetch_all(&mut *c)
         .await)?;
-        let mut tx = self.begin().await?;
+        let mut unclaimed = Vec::new();
+        for id in &unclaimed_ids {
+            unclaimed.push(request_in(&mut tx, *id).await?);
+        }
+        let mut overdue = Vec::new();
+        for id in &overdue_ids {
+            overdue.push(request_in(&mut tx, *id).await?);
+        }
         for id in unclaimed_ids.iter().chain(&overdue_ids) {
             exec_tx!(
                 &mut tx,
@@ -760,15 +861,10 @@ impl Store {
                     .bind(*id)
             )?;
         }
+        for job in jobs(&unclaimed, &overdue) {
+            crate::jobs::enqueue_in(&mut tx, &job, now_ms).await?;
+        }
         tx.commit().await?;
-        let mut unclaimed = Vec::new();
-        for id in unclaimed_ids {
-            unclaimed.push(self.inbound(id).await?);
-        }
-        let mut overdue = Vec::new();
-        for id in overdue_ids {
-            overdue.push(self.inbound(id).await?);
-        }
-        Ok((unclaimed, overdue))
+        Ok((unclaimed.len(), overdue.len()))
     }
 }

@@ -23,7 +23,7 @@ pub use db::{Db, Store, Tx};
 pub use delivery::DeliveryModelRecord;
 pub use documents::DocumentRecord;
 pub use error::StoreError;
-pub use inbound::{InboundFilter, InboundRecord, StepPatch, StepRecord};
+pub use inbound::{InboundFilter, InboundRecord, Seen, StepPatch, StepRecord};
 pub use jobs::{JobFilter, JobRecord, JobState, NewJob};
 pub use organizations::{NewOrganization, Organization};
 pub use partners::{ManagerRef, PartnerFilter, PartnerPage, PartnerRecord};

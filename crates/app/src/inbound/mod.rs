@@ -17,7 +17,7 @@ use partnerhub_domain::partner::{ContactInput, PartnerDraft, PartnerInput};
 use partnerhub_domain::{FieldError, FieldErrors};
 use partnerhub_outbound::{Link, Message};
 use partnerhub_store::{
-    InboundFilter, InboundRecord, JobRecord, NewJob, PartnerRecord, StepPatch, Who,
+    InboundFilter, InboundRecord, JobRecord, NewJob, PartnerRecord, Seen, StepPatch, Who,
 };
 
 use crate::error::AppError;
@@ -293,9 +293,21 @@ impl App {
         action: Action,
         id: i64,
     ) -> Result<InboundRecord, AppError> {
+        self.load_deciding(caller, id, |_| action).await
+    }
+
+    /// One request, with the policy's decision on the record for the action `action_for`
+    /// names from it.
+    async fn load_deciding(
+        &self,
+        caller: &Caller,
+        id: i64,
+        action_for: impl FnOnce(&InboundRecord) -> Action,
+    ) -> Result<InboundRecord, AppError> {
         // The role decides first, so a partner user learns nothing of which ids exist.
         caller.authorize(Action::ReadInboundRequests, None)?;
         let record = self.store().inbound(id).await?;
+        let action = action_for(&record);
         if let Caller::User { actor, .. } = caller {
             actor.authorize_on(
                 action,
@@ -418,7 +430,7 @@ impl App {
             .collect();
         Ok(self
             .store()
-            .hand_over_inbound(&caller.who(), id, record.state, lead_id, &jobs, now)
+            .hand_over_inbound(&caller.who(), id, Seen::of(&record), lead_id, &jobs, now)
             .await?)
     }
 
@@ -434,7 +446,7 @@ impl App {
         let step = StepDraft::parse(input)?;
         Ok(self
             .store()
-            .add_inbound_step(&caller.who(), id, record.state, to, &step)
+            .add_inbound_step(&caller.who(), id, Seen::of(&record), to, &step)
             .await?)
     }
 
@@ -446,7 +458,7 @@ impl App {
         step_id: i64,
         change: &StepChange,
     ) -> Result<InboundRecord, AppError> {
-        self.load(caller, Action::LeadInboundRequest, id).await?;
+        let record = self.load(caller, Action::LeadInboundRequest, id).await?;
         let mut errs = FieldErrors::default();
         let text = change
             .text
@@ -471,7 +483,7 @@ impl App {
         };
         Ok(self
             .store()
-            .update_inbound_step(&caller.who(), id, step_id, &patch)
+            .update_inbound_step(&caller.who(), id, Seen::of(&record), step_id, &patch)
             .await?)
     }
 
@@ -512,7 +524,13 @@ impl App {
         };
         Ok(self
             .store()
-            .update_inbound(&caller.who(), id, &draft, notes.as_deref())
+            .update_inbound(
+                &caller.who(),
+                id,
+                Seen::version_of(&record),
+                &draft,
+                notes.as_deref(),
+            )
             .await?)
     }
 
@@ -603,7 +621,7 @@ impl App {
             .accept_inbound(
                 &caller.who(),
                 id,
-                record.state,
+                Seen::of(&record),
                 &partner,
                 document.as_ref(),
                 &jobs,
@@ -626,12 +644,17 @@ impl App {
         reason: &str,
         notify: bool,
     ) -> Result<InboundRecord, AppError> {
-        let record = self.store().inbound(id).await.map_err(AppError::from);
-        let record = match record {
-            // A new request has no lead yet: declining it is triage, open to the team.
-            Ok(r) if r.lead.is_none() => self.load(caller, Action::ClaimInboundRequest, id).await?,
-            _ => self.load(caller, Action::LeadInboundRequest, id).await?,
-        };
+        // A new request has no lead yet: declining it is triage, open to whoever may claim it.
+        // The decision is on this one reading; the write checks it still holds.
+        let record = self
+            .load_deciding(caller, id, |r| {
+                if r.lead.is_none() {
+                    Action::ClaimInboundRequest
+                } else {
+                    Action::LeadInboundRequest
+                }
+            })
+            .await?;
         next(record.state, RequestAction::Decline)?;
         let reason = inbound::parse_reason(reason)?;
         if notify && self.config().outbox.smtp.is_none() {
@@ -672,7 +695,7 @@ impl App {
         );
         Ok(self
             .store()
-            .decline_inbound(&caller.who(), id, record.state, &reason, &jobs, now)
+            .decline_inbound(&caller.who(), id, Seen::of(&record), &reason, &jobs, now)
             .await?)
     }
 
@@ -680,7 +703,10 @@ impl App {
     pub async fn spam_inbound(&self, caller: &Caller, id: i64) -> Result<InboundRecord, AppError> {
         let record = self.load(caller, Action::MarkInboundSpam, id).await?;
         next(record.state, RequestAction::MarkSpam)?;
-        Ok(self.store().spam_inbound(&caller.who(), id).await?)
+        Ok(self
+            .store()
+            .spam_inbound(&caller.who(), id, Seen::of(&record))
+            .await?)
     }
 }
 

@@ -2,6 +2,7 @@
 //! `triage_hours`, and open ones with overdue next steps, each reminded of at most once a day.
 
 use partnerhub_outbound::Failure;
+use partnerhub_store::InboundRecord;
 
 use super::REMIND;
 use crate::jobs::{Schedule, Worker};
@@ -24,51 +25,48 @@ impl App {
             u8::from(now_t.month()),
             now_t.day()
         );
+        let hours = self.config().triage_hours;
+        let messages = |unclaimed: &[InboundRecord], overdue: &[InboundRecord]| {
+            let mut jobs = Vec::new();
+            for r in unclaimed {
+                jobs.extend(self.to_alliances(
+                    format!(
+                        "Reminder: the request of *{}* has waited more than {hours} hours for someone to take the lead.",
+                        r.draft.company.as_str(),
+                    ),
+                    r.id,
+                    now,
+                ));
+            }
+            for r in overdue {
+                let lead = r.lead.as_ref().map_or("nobody", |l| l.name.as_str());
+                let late: Vec<&str> = r
+                    .steps
+                    .iter()
+                    .filter(|s| !s.done && s.due_on.as_deref().is_some_and(|d| d < today.as_str()))
+                    .map(|s| s.text.as_str())
+                    .collect();
+                jobs.extend(self.to_alliances(
+                    format!(
+                        "Reminder: the request of *{}* (led by {lead}) has overdue next steps: {}.",
+                        r.draft.company.as_str(),
+                        late.join("; ")
+                    ),
+                    r.id,
+                    now,
+                ));
+            }
+            jobs
+        };
+        // Marked as reminded and enqueued in one transaction: none is lost, none sent twice.
         let (unclaimed, overdue) = self
             .store()
-            .inbound_reminders(unclaimed_before, &today, now - 86_400_000, now)
+            .inbound_reminders(unclaimed_before, &today, now - 86_400_000, now, messages)
             .await
             .map_err(|e| Failure::transient(e.to_string()))?;
-        let mut jobs = Vec::new();
-        for r in &unclaimed {
-            jobs.extend(self.to_alliances(
-                format!(
-                    "Reminder: the request of *{}* has waited more than {} hours for someone to take the lead.",
-                    r.draft.company.as_str(),
-                    self.config().triage_hours
-                ),
-                r.id,
-                now,
-            ));
-        }
-        for r in &overdue {
-            let lead = r.lead.as_ref().map_or("nobody", |l| l.name.as_str());
-            let late: Vec<&str> = r
-                .steps
-                .iter()
-                .filter(|s| !s.done && s.due_on.as_deref().is_some_and(|d| d < today.as_str()))
-                .map(|s| s.text.as_str())
-                .collect();
-            jobs.extend(self.to_alliances(
-                format!(
-                    "Reminder: the request of *{}* (led by {lead}) has overdue next steps: {}.",
-                    r.draft.company.as_str(),
-                    late.join("; ")
-                ),
-                r.id,
-                now,
-            ));
-        }
-        for job in &jobs {
-            self.store()
-                .enqueue(job, now)
-                .await
-                .map_err(|e| Failure::transient(e.to_string()))?;
-        }
         Ok(Some(format!(
             "{} unclaimed, {} with overdue steps",
-            unclaimed.len(),
-            overdue.len()
+            unclaimed, overdue
         )))
     }
 }

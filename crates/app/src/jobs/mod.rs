@@ -219,7 +219,10 @@ impl Worker {
                 () = &mut deadline => break,
             }
         }
+        // Wait until the aborted ones have stopped, so none is still sending when its lease is
+        // given back to another worker.
         running.abort_all();
+        while running.join_next().await.is_some() {}
         for id in held {
             if let Err(e) = self
                 .app
@@ -249,15 +252,24 @@ async fn run_one(app: App, worker: String, handler: Option<Handler>, job: JobRec
     let channel = job.channel.clone();
     let store = app.store();
     let recorded = match outcome {
-        Ok(result) => {
-            if let Some(c) = &channel {
-                app.delivery_stats().count(c, "delivered");
+        Ok(result) => match store
+            .finish_job(job.id, &worker, now, result.as_deref())
+            .await
+        {
+            Ok(held) => {
+                if let Some(c) = &channel {
+                    app.delivery_stats().count(c, "delivered");
+                }
+                if !held {
+                    // Another worker took the job over when the lease ran out: it went out
+                    // twice, which at-least-once delivery allows; the stable id lets the
+                    // receiver tell.
+                    tracing::warn!(job = job.id, "a job finished after its lease ran out");
+                }
+                Ok(())
             }
-            store
-                .finish_job(job.id, &worker, now, result.as_deref())
-                .await
-                .map(|_| ())
-        }
+            Err(e) => Err(e),
+        },
         Err(failure) => {
             let attempts = u32::try_from(job.attempts).unwrap_or(u32::MAX);
             let jitter: f64 = rand::thread_rng().gen();

@@ -2,7 +2,8 @@
 //! `/api/v1/outbox` (admins: deliveries pending, failed or dead; retry, discard).
 
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{header, StatusCode};
+use axum::response::IntoResponse;
 use axum::Json;
 use partnerhub_app::webhooks::WebhookInput;
 use partnerhub_store::WebhookRecord;
@@ -94,7 +95,7 @@ pub async fn create(
     State(state): State<AppState>,
     session: Session,
     ApiJson(b): ApiJson<WebhookBody>,
-) -> ApiResult<(StatusCode, Json<CreatedWebhookView>)> {
+) -> ApiResult<impl IntoResponse> {
     let input = WebhookInput {
         name: b.name,
         url: b.url,
@@ -104,8 +105,10 @@ pub async fn create(
         .app()
         .create_webhook(&session.caller(), &input)
         .await?;
+    // The secret is in this response only: no cache keeps it.
     Ok((
         StatusCode::CREATED,
+        [(header::CACHE_CONTROL, "no-store")],
         Json(CreatedWebhookView {
             secret: created.secret,
             webhook: view(&created.record),
