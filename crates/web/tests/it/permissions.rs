@@ -59,8 +59,13 @@ enum Case {
     Own,
     /// A record of another organization (another user's, for tokens).
     Other,
-    /// No organization's record: a list, a creation, or a record of the vendor's process.
+    /// No organization's record: a list, a creation, or a record of the vendor's process (a
+    /// request led by the caller when the caller is the alliances account).
     Unowned,
+    /// A request another alliances member leads.
+    LedByOther,
+    /// A request nobody leads yet.
+    Unclaimed,
 }
 
 /// What the table says a call must get.
@@ -84,8 +89,14 @@ fn expected(rule: &RouteRule, role: Option<Role>, case: Case) -> Outcome {
         Reach::No if hidden && !role.is_staff() => Outcome::Refused(404),
         Reach::No => Outcome::Refused(403),
         Reach::Own if hidden => Outcome::Refused(404),
-        // The fixture's requests are led by the alliances account, the only non-admin lead.
-        Reach::Own | Reach::Lead | Reach::All => Outcome::Runs,
+        Reach::Lead => match case {
+            Case::LedByOther => Outcome::Refused(403),
+            // Declining a new request is triage, open to whoever may claim it.
+            Case::Unclaimed if rule.path.ends_with("/decline") => Outcome::Runs,
+            Case::Unclaimed => Outcome::Refused(409),
+            _ => Outcome::Runs,
+        },
+        Reach::Own | Reach::All => Outcome::Runs,
     }
 }
 
@@ -99,6 +110,8 @@ fn holds(outcome: Outcome, status: u16) -> bool {
 /// The records of one call: the path with its ids filled in.
 struct Fixture<'a> {
     app: &'a TestApp,
+    /// A second alliances member, who leads the `LedByOther` requests.
+    other_lead: Account,
     server: Instance,
     http: reqwest::Client,
     n: std::cell::Cell<u32>,
@@ -207,18 +220,29 @@ impl<'a> Fixture<'a> {
         r.body["id"].as_i64().unwrap()
     }
 
-    /// A request logged by the admin and claimed by the alliances account.
-    async fn fresh_request(&self) -> i64 {
+    /// A request logged by the admin and claimed by `lead` (nobody, when `None`).
+    async fn fresh_request(&self, lead: Option<&Account>) -> i64 {
         let mut body = intake(&self.unique("Matrix Co"));
         body["received_via"] = json!("email");
         let id = self.admin("POST", "/api/v1/inbound-requests", body).await["id"]
             .as_i64()
             .unwrap();
-        let path = format!("/api/v1/inbound-requests/{id}/claim");
-        self.call("POST", &path, Some(&self.app.alliances.token), None)
-            .await
-            .expect(200);
+        if let Some(lead) = lead {
+            let path = format!("/api/v1/inbound-requests/{id}/claim");
+            self.call("POST", &path, Some(&lead.token), None)
+                .await
+                .expect(200);
+        }
         id
+    }
+
+    /// Who leads the request of `case`.
+    fn lead_of(&self, case: Case) -> Option<&Account> {
+        match case {
+            Case::Unclaimed => None,
+            Case::LedByOther => Some(&self.other_lead),
+            _ => Some(&self.app.alliances),
+        }
     }
 
     /// The path of `rule` for a caller of `role` (`None`: nobody) on a record of `case`.
@@ -274,15 +298,19 @@ impl<'a> Fixture<'a> {
                 let id = self.fresh_token(account).await;
                 p.replace("{id}", &id.to_string())
             }
-            Target::InboundRequest => p.replace("{id}", &self.fresh_request().await.to_string()),
+            Target::InboundRequest => p.replace(
+                "{id}",
+                &self.fresh_request(self.lead_of(case)).await.to_string(),
+            ),
             Target::NextStep => {
-                let id = self.fresh_request().await;
+                let lead = self.lead_of(case).unwrap_or(&self.app.alliances);
+                let id = self.fresh_request(Some(lead)).await;
                 let path = format!("/api/v1/inbound-requests/{id}/next-steps");
                 let r = self
                     .call(
                         "POST",
                         &path,
-                        Some(&self.app.alliances.token),
+                        Some(&lead.token),
                         Some(json!({"text": "Call"})),
                     )
                     .await;
@@ -416,6 +444,7 @@ async fn fixture(app: &TestApp) -> Fixture<'_> {
     };
     Fixture {
         app,
+        other_lead: second_lead(app).await,
         server: Instance::start(&app.store, config, test_config()).await,
         http: reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
@@ -433,10 +462,41 @@ fn callers() -> Vec<Option<Role>> {
 }
 
 fn cases(rule: &RouteRule) -> &'static [Case] {
-    if rule.target.is_owned() {
-        &[Case::Own, Case::Other]
-    } else {
-        &[Case::Unowned]
+    let leads = rule.access == Access::Act(partnerhub_domain::access::Action::LeadInboundRequest);
+    match rule.target {
+        t if t.is_owned() => &[Case::Own, Case::Other],
+        Target::InboundRequest if leads => &[Case::Unowned, Case::LedByOther, Case::Unclaimed],
+        Target::NextStep if leads => &[Case::Unowned, Case::LedByOther],
+        _ => &[Case::Unowned],
+    }
+}
+
+/// A second alliances member with a token.
+async fn second_lead(app: &TestApp) -> Account {
+    let r = app
+        .post(
+            "/api/v1/users",
+            &app.admin.token,
+            &json!({"email": "alliances.two@gitlab.com", "name": "Second Lead", "role": "alliances"}),
+        )
+        .await;
+    r.expect(201);
+    let id = r.body["id"].as_i64().unwrap();
+    let token = partnerhub_app::secrets::new_api_token();
+    app.store
+        .create_token(
+            &partnerhub_store::Who::system("test"),
+            id,
+            "matrix",
+            &partnerhub_app::secrets::secret_hash(&token),
+            None,
+        )
+        .await
+        .unwrap();
+    Account {
+        id,
+        email: "alliances.two@gitlab.com".into(),
+        token,
     }
 }
 
@@ -484,6 +544,28 @@ async fn every_route_answers_every_role_as_the_policy_says(app: &TestApp) {
                 let r = f.call(method, &concrete, token.as_deref(), body).await;
                 calls += 1;
                 let want = expected(rule, role, case);
+                // A list a user of one organization may read holds that organization's alone.
+                let listed = ["/api/v1/partners", "/api/v1/organizations"];
+                if let (Some(r_), true) = (
+                    role.filter(|r| !r.is_staff()),
+                    listed.contains(&path.as_str()),
+                ) {
+                    if method == "GET" && r.status == 200 {
+                        let own = f.org_of(r_);
+                        let foreign: Vec<&Value> = r.body["items"]
+                            .as_array()
+                            .unwrap()
+                            .iter()
+                            .filter(|i| i["id"].as_i64() != Some(own))
+                            .collect();
+                        if !foreign.is_empty() {
+                            wrong.push(format!(
+                                "GET {path} by {}: lists another organization's {foreign:?}",
+                                r_.code()
+                            ));
+                        }
+                    }
+                }
                 if !holds(want, r.status.as_u16()) {
                     let who = role.map_or("nobody", |r| r.code());
                     wrong.push(format!(

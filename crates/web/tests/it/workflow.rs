@@ -24,6 +24,7 @@ on_both_databases!(
     twenty_concurrent_claims_leave_one_lead,
     a_request_goes_from_intake_through_next_steps_to_a_partner,
     bad_intake_input_is_refused_naming_the_field_and_queues_nothing,
+    a_decision_made_on_a_stale_reading_is_refused_at_its_write,
 );
 
 /// The operations' settings of these tests: a clock the test moves, the outbox configured.
@@ -694,4 +695,89 @@ async fn bad_intake_input_is_refused_naming_the_field_and_queues_nothing(app: &T
     r.expect(201);
     assert_eq!(r.body["received_via"], "event");
     flow.stop().await;
+}
+
+/// The write checks, in its own transaction, the state and lead a decision was made on: a
+/// hand-over (or a claim, or a concurrent change) between reading and writing is a 409.
+async fn a_decision_made_on_a_stale_reading_is_refused_at_its_write(app: &TestApp) {
+    let mut body = request_body("Stale Ltd");
+    body["received_via"] = json!("email");
+    let id = app
+        .post("/api/v1/inbound-requests", &app.admin.token, &body)
+        .await
+        .body["id"]
+        .as_i64()
+        .unwrap();
+    app.post(
+        &format!("/api/v1/inbound-requests/{id}/claim"),
+        &app.alliances.token,
+        &json!({}),
+    )
+    .await
+    .expect(200);
+    let seen = partnerhub_store::Seen::of(&app.store.inbound(id).await.unwrap());
+    // Meanwhile the admin hands the lead over.
+    app.post(
+        &format!("/api/v1/inbound-requests/{id}/handover"),
+        &app.admin.token,
+        &json!({"lead_id": app.admin.id}),
+    )
+    .await
+    .expect(200);
+    let who = partnerhub_store::Who::system("test");
+    let err = app
+        .store
+        .decline_inbound(&who, id, seen, "late", &[], 0)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, partnerhub_store::StoreError::Conflict(f) if f.message.contains("changed meanwhile")),
+        "{err:?}"
+    );
+    let seen = partnerhub_store::Seen::version_of(&app.store.inbound(id).await.unwrap());
+    app.patch(
+        &format!("/api/v1/inbound-requests/{id}"),
+        &app.admin.token,
+        &json!({"notes": "first"}),
+    )
+    .await
+    .expect(200);
+    let draft = app.store.inbound(id).await.unwrap().draft;
+    let err = app
+        .store
+        .update_inbound(&who, id, seen, &draft, Some("second"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, partnerhub_store::StoreError::Conflict(_)),
+        "a concurrent change is not lost"
+    );
+    assert_eq!(
+        app.store.inbound(id).await.unwrap().notes.as_deref(),
+        Some("first")
+    );
+    // The old lead's next steps, after the hand-over, are refused by the policy.
+    app.post(
+        &format!("/api/v1/inbound-requests/{id}/next-steps"),
+        &app.alliances.token,
+        &json!({"text": "Call"}),
+    )
+    .await
+    .expect(403);
+    // A closed request's answers no longer change.
+    app.post(
+        &format!("/api/v1/inbound-requests/{id}/decline"),
+        &app.admin.token,
+        &json!({"reason": "No fit"}),
+    )
+    .await
+    .expect(200);
+    let r = app
+        .patch(
+            &format!("/api/v1/inbound-requests/{id}"),
+            &app.admin.token,
+            &json!({"notes": "after"}),
+        )
+        .await;
+    r.expect_error(409, Some("state"));
 }
