@@ -161,6 +161,22 @@ pub struct InboundDraft {
 }
 
 impl InboundDraft {
+    /// The input that parses back to this draft (a change overlays it and parses again).
+    pub fn to_input(&self) -> InboundInput {
+        InboundInput {
+            company: self.company.as_str().to_string(),
+            website: self.website.clone(),
+            contact_name: self.contact_name.clone(),
+            contact_email: self.contact_email.as_str().to_string(),
+            interest: self.interest.code().to_string(),
+            integration: self.integration.clone(),
+            benefits: self.benefits.clone(),
+            relationship: self.relationship.clone(),
+            document_url: self.document_url.clone(),
+            received_via: Some(self.received_via.code().to_string()),
+        }
+    }
+
     /// Parses every field, reporting all bad ones in field order. The public form may not name
     /// how the request arrived (it is the web form); staff logging one must.
     pub fn parse(input: &InboundInput, staff: bool) -> Result<Self, FieldErrors> {

@@ -108,22 +108,6 @@ fn event_data(r: &InboundRecord) -> serde_json::Value {
     })
 }
 
-/// The input that parses back to a stored draft.
-fn input_of(d: &InboundDraft) -> InboundInput {
-    InboundInput {
-        company: d.company.as_str().to_string(),
-        website: d.website.clone(),
-        contact_name: d.contact_name.clone(),
-        contact_email: d.contact_email.as_str().to_string(),
-        interest: d.interest.code().to_string(),
-        integration: d.integration.clone(),
-        benefits: d.benefits.clone(),
-        relationship: d.relationship.clone(),
-        document_url: d.document_url.clone(),
-        received_via: Some(d.received_via.code().to_string()),
-    }
-}
-
 fn html_escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
@@ -495,7 +479,7 @@ impl App {
         patch: &InboundPatch,
     ) -> Result<InboundRecord, AppError> {
         let record = self.load(caller, Action::LeadInboundRequest, id).await?;
-        let mut input = input_of(&record.draft);
+        let mut input = record.draft.to_input();
         macro_rules! overlay {
             ($($f:ident),*) => { $( if let Some(v) = &patch.$f { input.$f = v.clone(); } )* };
         }

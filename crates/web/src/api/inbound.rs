@@ -255,20 +255,20 @@ fn person(p: &partnerhub_store::ManagerRef) -> PersonView {
 }
 
 pub fn view(r: &InboundRecord) -> InboundView {
-    let d = &r.draft;
+    let d = r.draft.to_input();
     InboundView {
         id: r.id,
         state: r.state.code().to_string(),
-        company: d.company.as_str().to_string(),
-        website: d.website.clone(),
-        contact_name: d.contact_name.clone(),
-        contact_email: d.contact_email.as_str().to_string(),
-        interest: d.interest.code().to_string(),
-        integration: d.integration.clone(),
-        benefits: d.benefits.clone(),
-        relationship: d.relationship.clone(),
-        document_url: d.document_url.clone(),
-        received_via: d.received_via.code().to_string(),
+        company: d.company,
+        website: d.website,
+        contact_name: d.contact_name,
+        contact_email: d.contact_email,
+        interest: d.interest,
+        integration: d.integration,
+        benefits: d.benefits,
+        relationship: d.relationship,
+        document_url: d.document_url,
+        received_via: d.received_via.unwrap_or_default(),
         lead: r.lead.as_ref().map(person),
         next_steps: r
             .steps

@@ -9,6 +9,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect};
 use partnerhub_app::webhooks::WebhookInput;
+use partnerhub_app::{App, AppError, Caller};
 use partnerhub_domain::notify::Event;
 use partnerhub_store::{JobRecord, WebhookRecord};
 
@@ -112,31 +113,49 @@ pub async fn outbox(
 }
 
 /// `POST /admin/outbox/{id}/retry`.
-pub async fn retry(
-    State(state): State<AppState>,
-    Path(raw): Path<String>,
-    posted: Posted,
-) -> PageResult {
-    let id = parse_id(&raw)?;
-    state
-        .app()
-        .retry_delivery(&posted.session.caller(), id)
-        .await?;
-    Ok(Redirect::to("/admin/outbox?done=delivery-retried").into_response())
+pub async fn retry(state: State<AppState>, Path(raw): Path<String>, posted: Posted) -> PageResult {
+    act_then(
+        &state,
+        &raw,
+        posted,
+        "/admin/outbox?done=delivery-retried",
+        |app, caller, id| Box::pin(async move { app.retry_delivery(caller, id).await.map(drop) }),
+    )
+    .await
 }
 
 /// `POST /admin/outbox/{id}/discard`.
 pub async fn discard(
-    State(state): State<AppState>,
+    state: State<AppState>,
     Path(raw): Path<String>,
     posted: Posted,
 ) -> PageResult {
-    let id = parse_id(&raw)?;
-    state
-        .app()
-        .discard_delivery(&posted.session.caller(), id)
-        .await?;
-    Ok(Redirect::to("/admin/outbox?done=delivery-discarded").into_response())
+    act_then(
+        &state,
+        &raw,
+        posted,
+        "/admin/outbox?done=delivery-discarded",
+        |app, caller, id| Box::pin(async move { app.discard_delivery(caller, id).await.map(drop) }),
+    )
+    .await
+}
+
+/// An operation on one record, posted from a page.
+type Act<'a> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), AppError>> + Send + 'a>>;
+
+/// Runs `op` on the record `raw` names as the poster, then redirects to `to` (`{id}` filled in).
+async fn act_then(
+    state: &AppState,
+    raw: &str,
+    posted: Posted,
+    to: &str,
+    op: impl for<'a> FnOnce(&'a App, &'a Caller, i64) -> Act<'a>,
+) -> PageResult {
+    let id = parse_id(raw)?;
+    let caller = posted.session.caller();
+    op(state.app(), &caller, id).await?;
+    Ok(Redirect::to(&to.replace("{id}", &id.to_string())).into_response())
 }
 
 /// A subscription as listed.
@@ -286,30 +305,34 @@ pub async fn create_webhook(State(state): State<AppState>, posted: Posted) -> Pa
 
 /// `POST /admin/webhooks/{id}/delete`.
 pub async fn delete_webhook(
-    State(state): State<AppState>,
+    state: State<AppState>,
     Path(raw): Path<String>,
     posted: Posted,
 ) -> PageResult {
-    let id = parse_id(&raw)?;
-    state
-        .app()
-        .delete_webhook(&posted.session.caller(), id)
-        .await?;
-    Ok(Redirect::to("/admin/webhooks?done=webhook-deleted").into_response())
+    act_then(
+        &state,
+        &raw,
+        posted,
+        "/admin/webhooks?done=webhook-deleted",
+        |app, caller, id| Box::pin(app.delete_webhook(caller, id)),
+    )
+    .await
 }
 
 /// `POST /admin/webhooks/{id}/test`: queues a `webhook.test` event.
 pub async fn test_webhook(
-    State(state): State<AppState>,
+    state: State<AppState>,
     Path(raw): Path<String>,
     posted: Posted,
 ) -> PageResult {
-    let id = parse_id(&raw)?;
-    state
-        .app()
-        .test_webhook(&posted.session.caller(), id)
-        .await?;
-    Ok(Redirect::to(&format!("/admin/webhooks/{id}?done=webhook-tested")).into_response())
+    act_then(
+        &state,
+        &raw,
+        posted,
+        "/admin/webhooks/{id}?done=webhook-tested",
+        |app, caller, id| Box::pin(async move { app.test_webhook(caller, id).await.map(drop) }),
+    )
+    .await
 }
 
 #[derive(Template)]
