@@ -403,7 +403,7 @@ pub async fn get(
 
 /// Change a request's answers or notes (its lead, or an admin).
 #[utoipa::path(patch, path = "/api/v1/inbound-requests/{id}", tag = "inbound requests", params(("id" = i64, Path, description = "Request id")), request_body = InboundPatchBody,
-    responses((status = 200, body = InboundView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
+    responses((status = 200, body = InboundView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn update(
     State(state): State<AppState>,
     session: Session,
