@@ -11,6 +11,7 @@ pub mod delivery;
 pub mod documents;
 pub mod field;
 pub mod inbound;
+pub mod mdf;
 pub mod network;
 pub mod notify;
 pub mod organization;

@@ -1,0 +1,8 @@
+//! MDF cloud-credit reimbursement: the vendor applies to a cloud partner for market development
+//! funds for a joint campaign, and the partner reimburses the spend as cloud credits on the
+//! vendor's production account. Money (`money`), budgets' quarters (`quarter`) and the
+//! application's states with who may move them (`workflow`).
+
+pub mod money;
+pub mod quarter;
+pub mod workflow;
