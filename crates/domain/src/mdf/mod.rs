@@ -1,8 +1,9 @@
 //! MDF cloud-credit reimbursement: the vendor applies to a cloud partner for market development
 //! funds for a joint campaign, and the partner reimburses the spend as cloud credits on the
-//! vendor's production account. Money (`money`), budgets' quarters (`quarter`) and the
-//! application's states with who may move them (`workflow`).
+//! vendor's production account. Money (`money`), budgets' quarters (`quarter`), the application
+//! and its amount rules (`application`), and its states with who may move them (`workflow`).
 
+pub mod application;
 pub mod money;
 pub mod quarter;
 pub mod workflow;

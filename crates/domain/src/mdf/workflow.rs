@@ -149,6 +149,13 @@ pub fn next_actor(state: MdfState) -> Option<Party> {
     }
 }
 
+/// Whether the partner's answer is recorded on its behalf (by an alliances member or an admin,
+/// not a user of the partner), which then needs its evidence: who at the partner, when, and a
+/// reference.
+pub fn needs_evidence(action: MdfAction, parties: &[Party]) -> bool {
+    matches!(action, A::Approve | A::Decline | A::Return) && !parties.contains(&P::Partner)
+}
+
 /// Why a transition was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Refusal {
@@ -339,6 +346,14 @@ mod tests {
             ),
             Ok(S::PartnerApproved)
         );
+    }
+
+    #[test]
+    fn an_answer_recorded_for_the_partner_needs_its_evidence() {
+        assert!(needs_evidence(A::Approve, &[P::Alliances]));
+        assert!(needs_evidence(A::Return, &[P::Owner, P::Alliances]));
+        assert!(!needs_evidence(A::Approve, &[P::Partner]));
+        assert!(!needs_evidence(A::AcknowledgeCredit, &[P::ProductionLead]));
     }
 
     #[test]
