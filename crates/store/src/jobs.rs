@@ -79,9 +79,18 @@ pub struct JobRecord {
     pub subject_type: Option<String>,
     pub subject_id: Option<String>,
     pub result: Option<String>,
+    /// When an admin last put it back in line.
+    pub retried_at: Option<i64>,
 }
 
 impl JobRecord {
+    /// Since when the job counts as trying: its creation, or an admin's retry.
+    pub fn trying_since(&self) -> i64 {
+        self.retried_at
+            .unwrap_or(self.created_at)
+            .max(self.created_at)
+    }
+
     /// A pending job that has failed before: what admins see as "failed".
     pub fn is_failing(&self) -> bool {
         self.state == JobState::Pending && self.attempts > 0
@@ -117,9 +126,10 @@ type Row = (
     Option<String>,
     Option<String>,
     Option<String>,
+    Option<i64>,
 );
 
-const COLUMNS: &str = "id, kind, payload, state, run_at, attempts, last_error, created_at, updated_at, finished_at, channel, delivery_id, subject_type, subject_id, result";
+const COLUMNS: &str = "id, kind, payload, state, run_at, attempts, last_error, created_at, updated_at, finished_at, channel, delivery_id, subject_type, subject_id, result, retried_at";
 
 fn record(r: Row) -> Result<JobRecord, StoreError> {
     Ok(JobRecord {
@@ -138,6 +148,7 @@ fn record(r: Row) -> Result<JobRecord, StoreError> {
         subject_type: r.12,
         subject_id: r.13,
         result: r.14,
+        retried_at: r.15,
     })
 }
 
@@ -279,7 +290,7 @@ impl Store {
     pub async fn retry_job(&self, id: i64, now: i64) -> Result<bool, StoreError> {
         let mut tx = self.begin().await?;
         let n = crate::db::exec_tx!(&mut tx, sqlx::query(
-            "UPDATE jobs SET state = 'pending', run_at = $1, updated_at = $1, finished_at = NULL \
+            "UPDATE jobs SET state = 'pending', run_at = $1, updated_at = $1, finished_at = NULL, retried_at = $1 \
              WHERE id = $2 AND (state = 'dead' OR (state = 'pending' AND attempts > 0))",
         )
         .bind(now)

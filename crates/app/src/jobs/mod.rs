@@ -275,7 +275,7 @@ async fn run_one(app: App, worker: String, handler: Option<Handler>, job: JobRec
             let jitter: f64 = rand::thread_rng().gen();
             let next = app.config().retry.after_failure(
                 attempts,
-                job.created_at,
+                job.trying_since(),
                 now,
                 jitter,
                 failure.retry_after_ms,

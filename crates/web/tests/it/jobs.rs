@@ -14,12 +14,14 @@ use serde_json::json;
 
 use crate::app::TestApp;
 use crate::sinks::HttpSink;
+use crate::workflow::deliveries;
 use crate::workflow::{config, Flow};
 
 on_both_databases!(
     the_reminder_names_unclaimed_requests_and_overdue_steps_once_a_day,
     a_lease_that_runs_out_passes_the_job_on_and_bookkeeping_is_no_change,
     shutdown_lets_a_running_job_finish_or_gives_its_lease_back,
+    a_delivery_an_admin_retries_counts_its_age_from_the_retry,
 );
 
 fn intake(company: &str) -> serde_json::Value {
@@ -217,4 +219,54 @@ async fn shutdown_lets_a_running_job_finish_or_gives_its_lease_back(app: &TestAp
             assert_eq!(after.attempts, 0, "its attempt does not count");
         }
     }
+}
+
+async fn a_delivery_an_admin_retries_counts_its_age_from_the_retry(app: &TestApp) {
+    let clock = ManualClock::starting_now();
+    let mut sink = HttpSink::down().await;
+    let flow = Flow::start(
+        app,
+        config(&clock, Some(sink.url("/hook")), None, &["127.0.0.1"]),
+    )
+    .await;
+    flow.call(
+        Method::POST,
+        "/api/v1/inbound-requests",
+        None,
+        Some(&intake("Patient Co")),
+    )
+    .await
+    .expect(201);
+    flow.run_jobs().await;
+    let id = deliveries(app).await.remove(0).id;
+    // Four days of a channel that does not answer: too old, given up.
+    clock.advance(4 * 24 * 3_600_000);
+    flow.run_jobs().await;
+    let job = app.store.job(id).await.unwrap();
+    assert_eq!(job.state, JobState::Dead, "{job:?}");
+    let path = format!("/api/v1/outbox/{}/retry", job.id);
+    flow.call(Method::POST, &path, Some(&app.admin.token), None)
+        .await
+        .expect(200);
+    // Still down: the retried delivery fails, and waits again instead of dying at once.
+    flow.run_jobs().await;
+    let job = app.store.job(id).await.unwrap();
+    assert_eq!(job.state, JobState::Pending, "{job:?}");
+    assert!(job.attempts >= 3, "{job:?}");
+    sink.up().await;
+    clock.advance(3_600_000);
+    flow.run_jobs().await;
+    assert_eq!(app.store.job(id).await.unwrap().state, JobState::Done);
+    let news = sink
+        .received()
+        .iter()
+        .filter(|r| {
+            r.json()["text"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("wants a")
+        })
+        .count();
+    assert_eq!(news, 1);
+    flow.stop().await;
 }
