@@ -127,17 +127,18 @@ impl App {
     ) -> Result<Vec<JobRecord>, AppError> {
         caller.authorize(Action::ManageWebhooks, None)?;
         self.store().webhook(id).await?;
-        let mut all = self
+        let mut found = self
             .store()
             .jobs(&JobFilter {
                 deliveries: true,
-                limit: 500,
+                webhook_id: Some(id),
+                limit: 100,
                 ..Default::default()
             })
             .await?;
-        all.retain(|j| webhook_of(j) == Some(id));
-        all.truncate(100);
-        Ok(all)
+        // The store matches the message's beginning; the message itself decides.
+        found.retain(|j| webhook_of(j) == Some(id));
+        Ok(found)
     }
 
     /// The URL and signing secret of an active subscription, opened, for its delivery now.

@@ -107,6 +107,8 @@ pub struct JobFilter {
     pub subject_type: Option<String>,
     pub subject_id: Option<String>,
     pub before_id: Option<i64>,
+    /// Only deliveries to this webhook subscription.
+    pub webhook_id: Option<i64>,
     pub limit: i64,
 }
 
@@ -328,7 +330,7 @@ impl Store {
         let sql = format!(
             "SELECT {COLUMNS} FROM jobs WHERE ($1 IS NULL OR state = $1) AND ($2 = FALSE OR attempts > 0) \
              AND ($3 = FALSE OR channel IS NOT NULL) AND ($4 IS NULL OR subject_type = $4) AND ($5 IS NULL OR subject_id = $5) \
-             AND ($6 IS NULL OR id < $6) ORDER BY id DESC LIMIT $7"
+             AND ($6 IS NULL OR id < $6) AND ($8 IS NULL OR (channel = 'webhook' AND payload LIKE $8)) ORDER BY id DESC LIMIT $7"
         );
         let rows: Vec<Row> = on_pool!(self, p => sqlx::query_as(&sql)
             .bind(state)
@@ -338,6 +340,8 @@ impl Store {
             .bind(&filter.subject_id)
             .bind(filter.before_id)
             .bind(filter.limit.clamp(1, 500))
+            // The stored message starts `{"channel":"webhook","subscription_id":N,`.
+            .bind(filter.webhook_id.map(|id| format!("{{\"channel\":\"webhook\",\"subscription_id\":{id},%")))
             .fetch_all(p)
             .await)?;
         rows.into_iter().map(record).collect()
