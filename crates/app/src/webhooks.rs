@@ -119,6 +119,17 @@ impl App {
         Ok(self.store().job(job_id).await?)
     }
 
+    /// How many deliveries wait, by state (`pending`, `failed`, `running`, `dead`): the
+    /// outbox's depth, for the metrics (which anyone may read: counts, no content).
+    pub async fn outbox_depth(&self) -> Result<Vec<(String, i64)>, AppError> {
+        Ok(self.store().outbox_depth().await?)
+    }
+
+    /// Every channel's deliveries by state, for the metrics: `(channel, state, count)`.
+    pub async fn deliveries_by_channel(&self) -> Result<Vec<(String, String, i64)>, AppError> {
+        Ok(self.store().deliveries_by_channel().await?)
+    }
+
     /// The deliveries of one subscription, newest first.
     pub async fn webhook_deliveries(
         &self,

@@ -46,7 +46,7 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
 async fn outbox_metrics(state: &AppState) -> String {
     use std::fmt::Write;
     let mut out = String::new();
-    let store = state.app().store();
+    let app = state.app();
     out.push_str("# HELP partnerhub_outbox_depth Deliveries not yet sent, by state.\n");
     out.push_str("# TYPE partnerhub_outbox_depth gauge\n");
     let mut depth: std::collections::BTreeMap<String, i64> =
@@ -54,7 +54,7 @@ async fn outbox_metrics(state: &AppState) -> String {
             .iter()
             .map(|s| (s.to_string(), 0))
             .collect();
-    match store.outbox_depth().await {
+    match app.outbox_depth().await {
         Ok(rows) => depth.extend(rows),
         Err(e) => tracing::warn!(error = %e, "reading the outbox depth"),
     }
@@ -63,7 +63,7 @@ async fn outbox_metrics(state: &AppState) -> String {
     }
     out.push_str("# HELP partnerhub_outbox_deliveries Deliveries by channel and state.\n");
     out.push_str("# TYPE partnerhub_outbox_deliveries gauge\n");
-    match store.deliveries_by_channel().await {
+    match app.deliveries_by_channel().await {
         Ok(rows) => {
             for (c, s, n) in rows {
                 let _ = writeln!(

@@ -3,7 +3,8 @@
 //!
 //! The only crate that knows HTTP. Handlers turn requests into the input of an operation of
 //! `partnerhub-app`, call it with the [`auth::Session`]'s caller, and render the result; the
-//! store is read directly only to authenticate a request and for the read cache's marker.
+//! store is read directly only to authenticate a request, for the read cache's marker and for
+//! the readiness probe.
 
 pub mod api;
 pub mod auth;

@@ -14,8 +14,7 @@ use serde_json::json;
 
 use crate::app::TestApp;
 use crate::sinks::HttpSink;
-use crate::workflow::deliveries;
-use crate::workflow::{config, Flow};
+use crate::workflow::{config, deliveries, request_body, Flow};
 
 on_both_databases!(
     the_reminder_names_unclaimed_requests_and_overdue_steps_once_a_day,
@@ -23,18 +22,6 @@ on_both_databases!(
     shutdown_lets_a_running_job_finish_or_gives_its_lease_back,
     a_delivery_an_admin_retries_counts_its_age_from_the_retry,
 );
-
-fn intake(company: &str) -> serde_json::Value {
-    json!({
-        "company": company,
-        "contact_name": "Kim Lee",
-        "contact_email": "kim@example.org",
-        "interest": "services",
-        "integration": "Migrations",
-        "benefits": "Faster moves",
-        "relationship": "Referrals",
-    })
-}
 
 /// `YYYY-MM-DD` of `ms` since the epoch, `days` later.
 fn day(ms: i64, days: i64) -> String {
@@ -63,7 +50,7 @@ async fn the_reminder_names_unclaimed_requests_and_overdue_steps_once_a_day(app:
         Method::POST,
         "/api/v1/inbound-requests",
         None,
-        Some(&intake("Waiting Co")),
+        Some(&request_body("Waiting Co")),
     )
     .await
     .expect(201);
@@ -72,7 +59,7 @@ async fn the_reminder_names_unclaimed_requests_and_overdue_steps_once_a_day(app:
             Method::POST,
             "/api/v1/inbound-requests",
             None,
-            Some(&intake("Late Co")),
+            Some(&request_body("Late Co")),
         )
         .await;
     let id = late.body["id"].as_i64().unwrap();
@@ -233,7 +220,7 @@ async fn a_delivery_an_admin_retries_counts_its_age_from_the_retry(app: &TestApp
         Method::POST,
         "/api/v1/inbound-requests",
         None,
-        Some(&intake("Patient Co")),
+        Some(&request_body("Patient Co")),
     )
     .await
     .expect(201);
